@@ -1,0 +1,106 @@
+"""Area scoping: the one place that decides which records a user may see and change.
+
+Every scoped model names the lookup to its unit's materialised path in `scope_path`
+(e.g. "path" for AdminUnit, "unit__path" for a record located at a unit). Selectors pass
+their querysets through `scoped()`; services call `ensure_in_scope()` before writing;
+views and API operations are marked with `scoped_view`/`public_view` so that a test can
+prove every endpoint is one or the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from dantoc.accounts.models import User
+    from dantoc.geo.models import AdminUnit
+
+M = TypeVar("M", bound=Model)
+F = TypeVar("F", bound=Callable[..., Any])
+
+Access = Literal["public", "scoped", "admin"]
+
+
+def scope_path_of(model: type[Model]) -> str:
+    path = getattr(model, "scope_path", None)
+    if not path:
+        raise TypeError(f"{model.__name__} declares no scope_path")
+    return str(path)
+
+
+def user_scope_prefix(user: Any) -> str | None:
+    """Path prefix of the user's subtree; "" means everything; None means nothing."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.scope_id is None:
+        return "" if user.is_system_admin else None
+    return str(user.scope.path)
+
+
+def scoped(qs: QuerySet[M], user: Any, path_lookup: str | None = None) -> QuerySet[M]:
+    """Restrict a queryset to the records located in the user's area."""
+    prefix = user_scope_prefix(user)
+    if prefix is None:
+        return qs.none()
+    if prefix == "":
+        return qs
+    lookup = path_lookup or scope_path_of(qs.model)
+    return qs.filter(**{f"{lookup}__startswith": prefix})
+
+
+def unit_in_scope(user: Any, unit: AdminUnit | None) -> bool:
+    prefix = user_scope_prefix(user)
+    if prefix is None:
+        return False
+    if prefix == "":
+        return True
+    return unit is not None and unit.path.startswith(prefix)
+
+
+def ensure_in_scope(user: User, unit: AdminUnit | None) -> None:
+    if not unit_in_scope(user, unit):
+        raise PermissionDenied(_("Đơn vị này nằm ngoài phạm vi của bạn. / This unit is outside your area."))
+
+
+def ensure_can_write(user: User, unit: AdminUnit | None) -> None:
+    if not user.can_write:
+        raise PermissionDenied(_("Vai trò của bạn chỉ được xem. / Your role is read-only."))
+    ensure_in_scope(user, unit)
+
+
+def ensure_admin(user: User) -> None:
+    if not user.is_system_admin:
+        raise PermissionDenied(_("Chỉ quản trị hệ thống được làm việc này. / System administrators only."))
+
+
+def _mark(func: F, access: Access) -> F:
+    func.dantoc_access = access  # type: ignore[attr-defined]
+    return func
+
+
+def public_view(func: F) -> F:
+    """An endpoint anyone may open (login, language switch)."""
+    return _mark(func, "public")
+
+
+def scoped_view(func: F) -> F:
+    """Login required; the view reads and writes only through scoped selectors and services."""
+    return _mark(login_required(func), "scoped")
+
+
+def admin_view(func: F) -> F:
+    """Login required and system administrators only."""
+
+    def wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
+        ensure_admin(request.user)
+        return func(request, *args, **kwargs)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return _mark(login_required(wrapper), "admin")  # type: ignore[arg-type]

@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from dantoc.accounts.views import set_language
+from dantoc.api import api
+
+urlpatterns = [
+    path("", include("dantoc.core.urls")),
+    path("accounts/", include("dantoc.accounts.urls")),
+    path("units/", include("dantoc.geo.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+]
