@@ -30,7 +30,7 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     exclude = set(getattr(instance, "audit_exclude", ()))
     data: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
-        if field.name in exclude or field.primary_key or not field.editable and field.name != "path":
+        if field.name in exclude or field.primary_key or (not field.editable and field.name != "path"):
             continue
         if field.name == "path":
             continue

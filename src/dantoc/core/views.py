@@ -15,6 +15,7 @@ from dantoc.core import selectors, services
 from dantoc.core.models import AuditEntry
 from dantoc.core.scoping import scoped, scoped_view, unit_in_scope
 
+
 # Models whose history can be shown: "app_label.model" of every scoped TrackedModel.
 def _model(label: str) -> type[models.Model]:
     try:

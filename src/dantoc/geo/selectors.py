@@ -13,7 +13,15 @@ from django.http import Http404
 
 from dantoc.core.scoping import scoped
 from dantoc.core.text import fold
-from dantoc.geo.models import AdminUnit, EthnicGroup, UnitChange, UnitClassification, UnitLineage, UnitStatistic, valid_on
+from dantoc.geo.models import (
+    AdminUnit,
+    EthnicGroup,
+    UnitChange,
+    UnitClassification,
+    UnitLineage,
+    UnitStatistic,
+    valid_on,
+)
 
 MAX_HOPS = 12
 
