@@ -44,8 +44,8 @@ def history(request: HttpRequest, model: str, pk: str) -> HttpResponse:
     )
 
 
-@require_POST
 @scoped_view
+@require_POST
 def restore(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = get_object_or_404(AuditEntry, pk=entry_id)
     model_cls = entry.content_type.model_class()
