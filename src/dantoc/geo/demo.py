@@ -46,7 +46,7 @@ P135_ATK = 6
 # Lạng Sơn: about 193,000 households and 821,000 people; ethnic shares of the 2019 census.
 HOUSEHOLDS = 193_000
 POPULATION = 821_000
-ETHNIC_SHARES = {"07": 0.419, "02": 0.354, "01": 0.170, "09": 0.035, "06": 0.010, "14": 0.008, "08": 0.004}
+ETHNIC_SHARES = {"07": 0.419, "02": 0.354, "01": 0.170, "09": 0.035, "06": 0.010, "13": 0.008, "08": 0.004}
 
 _FIRST = ["Nà", "Khuổi", "Bản", "Pò", "Phai", "Còn", "Lũng", "Khòn", "Pác", "Nà Làng", "Bó", "Kéo", "Thâm", "Cốc"]
 _SECOND = ["Pàn", "Cáp", "Lầy", "Mò", "Slam", "Nưa", "Tẳng", "Hin", "Phiêng", "Lìm", "Ngòa", "Chang", "Vằn", "Mạ",
