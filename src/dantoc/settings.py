@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "dantoc.core",
     "dantoc.accounts",
     "dantoc.geo",
+    "dantoc.programs",
+    "dantoc.works",
+    "dantoc.reports",
 ]
 
 MIDDLEWARE = [

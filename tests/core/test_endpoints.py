@@ -7,8 +7,10 @@ one commune with the id of an object outside that commune, which must not be ser
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -61,35 +63,32 @@ def access_of(callback: Callable[..., Any]) -> str | None:
     return None
 
 
-# For routes with parameters: a factory of arguments naming an object OUTSIDE the `xa` user's commune.
-def _other_unit(tree: Any) -> dict[str, Any]:
-    return {"pk": tree.ba_son.pk}
+# For routes with parameters: each app's `tests/<app>/scope_probes.py` maps a route name to a factory of
+# arguments naming an object OUTSIDE the `xa` user's commune (`PROBES`), and lists the routes whose
+# parameters name global reference data or no object at all (`UNSCOPED`).
+def _load_probes() -> tuple[dict[str, Callable[[Any], dict[str, Any]]], set[str]]:
+    probes: dict[str, Callable[[Any], dict[str, Any]]] = {}
+    unscoped: set[str] = set()
+    for path in sorted(Path(__file__).resolve().parents[1].glob("*/scope_probes.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.scope_probes")
+        probes.update(getattr(module, "PROBES", {}))
+        unscoped |= set(getattr(module, "UNSCOPED", set()))
+    return probes, unscoped
 
 
-def _other_history(tree: Any) -> dict[str, Any]:
-    return {"model": "geo.adminunit", "pk": str(tree.ba_son.pk)}
-
-
-SCOPE_PROBES: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "core:history": _other_history,
-    "geo:detail": _other_unit,
-}
-# Routes that take parameters but name no scoped object (they check permissions themselves).
-PARAM_ROUTES_WITHOUT_OBJECT = {"core:restore"}
+SCOPE_PROBES, PARAM_ROUTES_WITHOUT_OBJECT = _load_probes()
 
 
 def test_every_html_route_declares_its_access() -> None:
-    missing = []
-    for route, p in html_routes():
-        if access_of(p.callback) not in {"public", "scoped", "admin"}:
-            missing.append(route)
+    missing = [route for route, p in html_routes() if access_of(p.callback) not in {"public", "scoped", "admin"}]
     assert not missing, f"routes without @public_view/@scoped_view/@admin_view: {missing}"
 
 
 def test_every_api_operation_authenticates() -> None:
-    unauth = [(m, path) for m, path, op in api_operations() if not op.auth_callbacks and (m, path) not in PUBLIC_OPERATIONS]
+    ops = api_operations()
+    assert ops, "no API operation found"
+    unauth = [(m, path) for m, path, op in ops if not op.auth_callbacks and (m, path) not in PUBLIC_OPERATIONS]
     assert not unauth, f"API operations without authentication: {unauth}"
-    assert api_operations(), "no API operation found"
 
 
 def _fill(route: str, values: dict[str, Any]) -> str:
