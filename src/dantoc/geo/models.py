@@ -53,6 +53,14 @@ KIND_LEVEL = {
 }
 
 
+# Prefixes in names: all city kinds read "Thành phố …".
+SHORT_PREFIX = {
+    Kind.THANH_PHO_TW: _("Thành phố"),
+    Kind.THANH_PHO: _("Thành phố"),
+    Kind.THANH_PHO_THUOC_TP: _("Thành phố"),
+}
+
+
 def valid_on(on: dt.date, prefix: str = "") -> Q:
     """Q for records valid on a date (valid_from <= on <= valid_to, open ends allowed)."""
     return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": on})) & (
@@ -106,7 +114,7 @@ class AdminUnit(TrackedModel):
 
     @property
     def full_name(self) -> str:
-        prefix = self.get_kind_display()
+        prefix = SHORT_PREFIX.get(self.kind) or self.get_kind_display()
         return self.name if self.name.lower().startswith(str(prefix).lower()) else f"{prefix} {self.name}"
 
     @property
