@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from dantoc.accounts.api import router as accounts_router
 from dantoc.core.api_auth import API_AUTH
 from dantoc.geo.api import router as geo_router
+from dantoc.households.api import router as households_router
 from dantoc.programs.api import router as programs_router
 from dantoc.reports.api import router as reports_router
 from dantoc.works.api import router as works_router
@@ -43,3 +44,4 @@ api.add_router("/", geo_router)
 api.add_router("/", programs_router)
 api.add_router("/", works_router)
 api.add_router("/", reports_router)
+api.add_router("/", households_router)

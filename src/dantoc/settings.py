@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "dantoc.geo",
     "dantoc.programs",
     "dantoc.works",
+    "dantoc.households",
     "dantoc.reports",
 ]
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("programs/", include("dantoc.programs.urls")),
     path("works/", include("dantoc.works.urls")),
     path("reports/", include("dantoc.reports.urls")),
+    path("households/", include("dantoc.households.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]
