@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, When
 from django.http import Http404
 
 from dantoc.core.scoping import scoped
 from dantoc.core.text import fold
 from dantoc.geo.models import (
+    LEVEL_DEPTH,
     AdminUnit,
     EthnicGroup,
     UnitChange,
@@ -76,11 +77,19 @@ def children(root: AdminUnit | None, on: dt.date | None) -> QuerySet[AdminUnit]:
 
 def lineage(target: AdminUnit) -> dict[str, list[UnitLineage]]:
     """Direct predecessors and successors of a unit, with the change that links them."""
-    preds = UnitLineage.objects.filter(successor=target).select_related("change", "predecessor", "predecessor__parent")
-    succs = UnitLineage.objects.filter(predecessor=target).select_related("change", "successor", "successor__parent")
+    preds = UnitLineage.objects.filter(successor=target).select_related(
+        "change", "predecessor", "predecessor__parent"
+    )
+    succs = UnitLineage.objects.filter(predecessor=target).select_related(
+        "change", "successor", "successor__parent"
+    )
     return {
-        "predecessors": sorted(preds, key=lambda e: (e.change.effective_date, e.predecessor.name if e.predecessor else "")),
-        "successors": sorted(succs, key=lambda e: (e.change.effective_date, e.successor.name if e.successor else "")),
+        "predecessors": sorted(
+            preds, key=lambda e: (e.change.effective_date, e.predecessor.name if e.predecessor else "")
+        ),
+        "successors": sorted(
+            succs, key=lambda e: (e.change.effective_date, e.successor.name if e.successor else "")
+        ),
     }
 
 
@@ -200,7 +209,8 @@ def rebase(figures: dict[int, Decimal | int], on: dt.date) -> dict[int | None, R
 
 
 def rollup(figures: dict[int, Decimal | int], level_depth: int) -> dict[int, Decimal]:
-    """Sum figures up to the ancestor at `level_depth` (0 province, 1 district, 2 commune) on each unit's own path."""
+    """Sum figures up to the ancestor at `level_depth` (0 province, 1 district, 2 commune)
+    on each unit's own path."""
     paths = dict(AdminUnit.objects.filter(pk__in=list(figures)).values_list("pk", "path"))
     totals: dict[int, Decimal] = defaultdict(Decimal)
     for uid, value in figures.items():
@@ -211,7 +221,11 @@ def rollup(figures: dict[int, Decimal | int], level_depth: int) -> dict[int, Dec
 
 
 def classifications(user: Any, target: AdminUnit) -> QuerySet[UnitClassification]:
-    return scoped(UnitClassification.objects.filter(unit=target), user).select_related("type").order_by("-valid_from")
+    return (
+        scoped(UnitClassification.objects.filter(unit=target), user)
+        .select_related("type")
+        .order_by("-valid_from")
+    )
 
 
 def statistics(user: Any, target: AdminUnit) -> QuerySet[UnitStatistic]:
@@ -224,3 +238,155 @@ def statistics(user: Any, target: AdminUnit) -> QuerySet[UnitStatistic]:
 
 def ethnic_groups() -> QuerySet[EthnicGroup]:
     return EthnicGroup.objects.all()
+
+
+# --- reads for the unit pages and forms (added with the unit UI) -------------------------------------
+
+CONTINUING = (UnitChange.ChangeKind.RENAME, UnitChange.ChangeKind.REPARENT)
+
+
+def default_on(user: Any) -> dt.date:
+    """Today, or the last day of the user's scope unit when it no longer exists (a historical district)."""
+    today = dt.date.today()
+    scope = getattr(user, "scope", None)
+    if scope is not None and scope.valid_to is not None and scope.valid_to < today:
+        return scope.valid_to
+    return today
+
+
+def roots(user: Any, on: dt.date) -> list[AdminUnit]:
+    """Top of the user's tree: their scope unit, or (unscoped admins) the units without a parent."""
+    scope = getattr(user, "scope", None)
+    if scope is not None:
+        return list(
+            scoped(AdminUnit.objects.filter(pk=scope.pk), user).annotate(has_children=_has_children(on))
+        )
+    return list(
+        scoped(AdminUnit.objects.filter(parent__isnull=True), user)
+        .filter(valid_on(on))
+        .annotate(has_children=_has_children(on))
+        .order_by("name")
+    )
+
+
+def _has_children(on: dt.date) -> Any:
+    return Exists(AdminUnit.objects.filter(parent=OuterRef("pk")).filter(valid_on(on))) | Exists(
+        UnitLineage.objects.filter(predecessor=OuterRef("pk"), change__kind__in=CONTINUING)
+    )
+
+
+def continuations(unit_id: int) -> set[int]:
+    """Rows that continue `unit_id` after a rename or re-parent (its children live on under them)."""
+    found: set[int] = set()
+    frontier = {unit_id}
+    for _hop in range(MAX_HOPS):
+        nxt = (
+            set(
+                UnitLineage.objects.filter(
+                    predecessor_id__in=frontier, change__kind__in=CONTINUING, successor__isnull=False
+                ).values_list("successor_id", flat=True)
+            )
+            - found
+            - {unit_id}
+        )
+        if not nxt:
+            break
+        found |= nxt
+        frontier = nxt
+    return found
+
+
+def tree_children(user: Any, parent: AdminUnit, on: dt.date) -> QuerySet[AdminUnit]:
+    """Children valid on `on`, in the user's area. Children moved to a renamed or re-parented
+    continuation of `parent` still answer here for dates when `parent` was the valid row."""
+    parents = {parent.pk}
+    if parent.valid_to is not None and on <= parent.valid_to:
+        parents |= continuations(parent.pk)
+    return (
+        scoped(AdminUnit.objects.filter(parent_id__in=parents), user)
+        .filter(valid_on(on))
+        .annotate(has_children=_has_children(on))
+        .order_by("level", "name_folded")
+    )
+
+
+def _ended_by() -> Any:
+    return Subquery(
+        UnitLineage.objects.filter(predecessor=OuterRef("pk"))
+        .order_by("change__effective_date")
+        .values("change__kind")[:1]
+    )
+
+
+def search(user: Any, q: str, *, on: dt.date | None = None, level: str | None = None) -> QuerySet[AdminUnit]:
+    """Tone-insensitive name search over every period ("dong buc" finds Đồng Bục), current units first."""
+    if not fold(q or ""):
+        return AdminUnit.objects.none()
+    today = dt.date.today()
+    return (
+        units(user, on=on, level=level, q=q)
+        .select_related("parent", "parent__parent")
+        .annotate(
+            ended_by=_ended_by(),
+            historical=Case(When(valid_to__lt=today, then=1), default=0, output_field=IntegerField()),
+            depth=Case(
+                *(When(level=lv, then=d) for lv, d in LEVEL_DEPTH.items()), output_field=IntegerField()
+            ),
+        )
+        .order_by("historical", "depth", "name_folded", "-valid_from")
+    )
+
+
+def subunits(user: Any, target: AdminUnit) -> QuerySet[AdminUnit]:
+    """Every child of a unit over all periods (villages of a commune, communes of a district)."""
+    return (
+        scoped(AdminUnit.objects.filter(parent=target), user)
+        .annotate(ended_by=_ended_by())
+        .order_by("-valid_to", "name_folded")
+    )
+
+
+def lineage_closure(target: AdminUnit, forward: bool) -> list[tuple[AdminUnit, int]]:
+    """All units reached through lineage edges (successors when `forward`, else predecessors), with the
+    number of hops; one query per hop, no tree walk."""
+    hops: dict[int, int] = {}
+    frontier = {target.pk}
+    for hop in range(1, MAX_HOPS + 1):
+        edges = _step(frontier, forward=forward)
+        other = "successor_id" if forward else "predecessor_id"
+        nxt = (
+            {getattr(e, other) for es in edges.values() for e in es if getattr(e, other)}
+            - set(hops)
+            - {target.pk}
+        )
+        if not nxt:
+            break
+        for pk in nxt:
+            hops[pk] = hop
+        frontier = nxt
+    found = AdminUnit.objects.filter(pk__in=hops).select_related("parent")
+    return sorted(((u, hops[u.pk]) for u in found), key=lambda uh: (uh[1], uh[0].name_folded))
+
+
+@dataclass(frozen=True)
+class Territory:
+    unit: AdminUnit | None
+    weight: Decimal
+    rules: tuple[str, ...]
+
+
+def territory_today(target: AdminUnit, on: dt.date | None = None) -> list[Territory]:
+    """Where a (historical) unit's territory lies on `on` (default today), with the units loaded."""
+    allocations = current_territory(target, on)
+    found = AdminUnit.objects.in_bulk([a.target_id for a in allocations if a.target_id])
+    merged: dict[int | None, Territory] = {}
+    for a in allocations:
+        prev = merged.get(a.target_id)
+        weight = a.weight + (prev.weight if prev else Decimal(0))
+        rules = prev.rules if prev else a.rules
+        merged[a.target_id] = Territory(found.get(a.target_id) if a.target_id else None, weight, rules)
+    return sorted(merged.values(), key=lambda t: (-t.weight, t.unit.name_folded if t.unit else ""))
+
+
+def change_edges(change: UnitChange) -> QuerySet[UnitLineage]:
+    return change.edges.select_related("predecessor", "successor").order_by("pk")
