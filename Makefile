@@ -19,7 +19,7 @@ install: | $(UV)
 	@$(MAKE) --no-print-directory compilemessages
 
 compilemessages:
-	@if command -v msgfmt >/dev/null 2>&1; then \
+	@if command -v msgfmt >/dev/null 2>&1 && [ -d src/dantoc/locale ]; then \
 	  cd src/dantoc && ../../$(BIN)/python -m django compilemessages --settings=dantoc.settings -v 0; fi
 
 run: install
