@@ -63,6 +63,11 @@ def _accounts() -> None:
 def load_demo() -> None:
     from dantoc.geo import demo as geo_demo
 
+    from dantoc.programs import demo as programs_demo
+    from dantoc.works import demo as works_demo
+
     geo_demo.load()
     _accounts()
+    programs_demo.load()  # after the accounts: works name their owners
+    works_demo.load()
     set_setting(DEMO_KEY, "1")
