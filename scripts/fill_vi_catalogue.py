@@ -15,5 +15,8 @@ for entry in po:
         entry.msgstr = entry.msgid
     if "fuzzy" in entry.flags:
         entry.flags.remove("fuzzy")
-        entry.msgstr = entry.msgid
+        if entry.msgid_plural:
+            entry.msgstr_plural = {0: entry.msgid_plural}
+        else:
+            entry.msgstr = entry.msgid
 po.save()
