@@ -24,6 +24,9 @@ Commands:
                               load administrative units from the vietnam-provinces package
   import KIND FILE [--dry-run] [--format json] [--errors-out FILE]
                               import a spreadsheet
+  report program-summary --year Y [--unit ID] [--structure historical|current]
+         --format json|xlsx|html [-o FILE] [--user U]
+                              write a report
   check [--deploy]            Django's system checks
 
 Any other command is passed to Django's management commands (e.g. `dantoc shell -c "…"`,

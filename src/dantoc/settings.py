@@ -41,6 +41,8 @@ CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("DANTOC_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
 ORG_NAME = os.environ.get("DANTOC_ORG_NAME", "Ban Dân tộc tỉnh Lạng Sơn")
+# The place on report date lines ("Lạng Sơn, ngày … tháng … năm …").
+ORG_PLACE = os.environ.get("DANTOC_ORG_PLACE", "Lạng Sơn")
 # Demo mode relaxes the 2FA requirement for admins; set by `load-demo` in the database, or forced here.
 DEMO_MODE = _env_bool("DANTOC_DEMO", False)
 

@@ -160,6 +160,11 @@ class Disbursement(TrackedModel):
             models.Index(fields=["plan_year", "date"]),
             models.Index(fields=["work", "date"]),
             models.Index(fields=["unit", "plan_year"]),
+            # Covers the monitoring and report roll-ups (no table lookups).
+            models.Index(
+                fields=["plan_year", "work", "plan_line", "unit", "source", "date", "amount_vnd"],
+                name="disbursement_rollup_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(work__isnull=False) | Q(plan_line__isnull=False),
