@@ -11,6 +11,7 @@ urlpatterns = [
     path("works/", include("dantoc.works.urls")),
     path("reports/", include("dantoc.reports.urls")),
     path("households/", include("dantoc.households.urls")),
+    path("imports/", include("dantoc.core.imports.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -99,3 +99,6 @@ class SiteSetting(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+from dantoc.core.imports.models import ImportJob  # noqa: E402, F401
