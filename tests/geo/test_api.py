@@ -176,3 +176,15 @@ def test_record_a_split_without_shares_needs_a_primary(api, tree, users) -> None
     primary = [e for e in r.json()["edges"] if e["is_primary"]]
     assert [e["successor"]["name"] for e in primary] == ["Xã Tách Hai"]
     assert UnitChange.objects.get(pk=r.json()["id"]).kind == "split"
+
+
+def test_name_search_without_a_date_finds_historical_units(client, tree, users) -> None:
+    from dantoc.accounts.services import issue_token
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(users.officer)}"}
+    body = client.get("/api/v1/units?q=nhuong ban", **auth).json()
+    assert [u["name"] for u in body["items"]] == ["Xã Nhượng Bạn"]
+    assert body["items"][0]["valid_to"] == "2020-01-09"
+    assert client.get("/api/v1/units?q=nhuong ban&on=2026-01-01", **auth).json()["count"] == 0
+    # Without q, the default is today's structure.
+    assert client.get("/api/v1/units?level=commune", **auth).json()["count"] == 2

@@ -87,12 +87,17 @@ def unit_out(u: AdminUnit) -> dict[str, Any]:
 
 @router.get("/units", response=UnitPage)
 def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, Any]:
-    """Units valid on `on` (default today) in the caller's area; `count` is the total before paging."""
+    """Units valid on `on` in the caller's area; `count` is the total before paging.
+
+    `on` defaults to today, except for a name search (`q`) without `on`, which looks through every
+    period so that abolished and merged units are found too.
+    """
     user = request.auth  # type: ignore[attr-defined]
     within = selectors.unit(user, filters.within) if filters.within else None
+    on = filters.on or (None if filters.q else dt.date.today())
     qs = selectors.units(
         user,
-        on=filters.on or dt.date.today(),
+        on=on,
         level=filters.level,
         within=within,
         q=filters.q,
