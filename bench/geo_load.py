@@ -54,13 +54,21 @@ def run_load() -> dict[str, float | int]:
     seconds = time.perf_counter() - started
     from dantoc.geo.models import AdminUnit, UnitChange, UnitLineage
 
-    return {"seconds": seconds, "units": AdminUnit.objects.count(), "changes": UnitChange.objects.count(),
-            "edges": UnitLineage.objects.count()}
+    return {
+        "seconds": seconds,
+        "units": AdminUnit.objects.count(),
+        "changes": UnitChange.objects.count(),
+        "edges": UnitLineage.objects.count(),
+    }
 
 
 def child(mode: str, env: dict[str, str]) -> dict[str, float | int]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", mode], env=env, cwd=ROOT, check=True, capture_output=True,
+        [sys.executable, __file__, "--child", mode],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
         text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -74,11 +82,16 @@ def measure(label: str, env: dict[str, str], base: float) -> bool:
     migrate(env)
     first = child("load", env)
     second = child("load", env)
-    print(f"{label}: load --all {first['seconds']:.2f} s = {first['seconds'] / base:.1f} x baseline "
-          f"({first['units']} units, {first['changes']} changes, {first['edges']} edges); "
-          f"second run {second['seconds']:.2f} s = {second['seconds'] / base:.1f} x baseline")
+    print(
+        f"{label}: load --all {first['seconds']:.2f} s = {first['seconds'] / base:.1f} x baseline "
+        f"({first['units']} units, {first['changes']} changes, {first['edges']} edges); "
+        f"second run {second['seconds']:.2f} s = {second['seconds'] / base:.1f} x baseline"
+    )
     unchanged = (first["units"], first["changes"], first["edges"]) == (
-        second["units"], second["changes"], second["edges"])
+        second["units"],
+        second["changes"],
+        second["edges"],
+    )
     if not unchanged:
         print(f"{label}: the second run changed the counts", file=sys.stderr)
     return first["seconds"] <= BUDGET and second["seconds"] <= BUDGET and unchanged
@@ -101,14 +114,21 @@ def main() -> int:
         return 0
 
     with tempfile.TemporaryDirectory(prefix="dantoc-bench-") as tmp:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dantoc.settings", "DANTOC_VAR_DIR": tmp,
-               "DANTOC_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
-               "PYTHONPATH": str(ROOT / "src")}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "dantoc.settings",
+            "DANTOC_VAR_DIR": tmp,
+            "DANTOC_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
+            "PYTHONPATH": str(ROOT / "src"),
+        }
         base = child("baseline", env)
-        print(f"baseline (import and iterate the package: {base['records']} records, {base['links']} links): "
-              f"{base['seconds']:.2f} s")
-        ok = measure("SQLite", {**env, "DANTOC_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"},
-                     float(base["seconds"]))
+        print(
+            f"baseline (import and iterate the package: {base['records']} records, {base['links']} links): "
+            f"{base['seconds']:.2f} s"
+        )
+        ok = measure(
+            "SQLite", {**env, "DANTOC_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"}, float(base["seconds"])
+        )
         if args.postgres:
             ok = bench_postgres(args.postgres, env, float(base["seconds"])) and ok
     print("OK" if ok else f"FAIL (budget {BUDGET:.0f} s)")

@@ -13,7 +13,9 @@ def _other_job(tree: Any) -> dict[str, Any]:
     """An import job of another user (officer of Cao Lộc): the `xa` officer must not see it."""
     from dantoc.core.imports.models import ImportJob
 
-    owner, _ = User.objects.get_or_create(username="probe-caoloc", defaults={"role": Role.OFFICER, "scope": tree.xa_cao_loc})
+    owner, _ = User.objects.get_or_create(
+        username="probe-caoloc", defaults={"role": Role.OFFICER, "scope": tree.xa_cao_loc}
+    )
     job = ImportJob.objects.create(user=owner, kind="villages", file="imports/x.xlsx", original_name="x.xlsx")
     return {"pk": job.pk}
 

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 
 from dantoc.core import services
-from dantoc.core.models import AccessLog, AuditEntry
 from dantoc.core.audit import log_access
+from dantoc.core.models import AccessLog, AuditEntry
 from dantoc.geo.models import AdminUnit, Kind, Level
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,9 @@ def test_a_deleted_record_can_be_restored(client: Client, tree, users) -> None:
 
 
 def test_history_outside_the_area_is_hidden(client: Client, tree, users) -> None:
-    other = services.create(users.officer, AdminUnit(level=Level.VILLAGE, kind=Kind.THON, name="Bản Xa", parent=tree.xa_cao_loc))
+    other = services.create(
+        users.officer, AdminUnit(level=Level.VILLAGE, kind=Kind.THON, name="Bản Xa", parent=tree.xa_cao_loc)
+    )
     client.force_login(users.commune)
     assert client.get(f"/history/geo.adminunit/{other.pk}/").status_code == 404
     entry = AuditEntry.objects.get(object_id=str(other.pk))

@@ -22,10 +22,26 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, polib.POFil
     shutil.rmtree(work / "locale")
     (work / "locale").mkdir()
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "vi", "-l", "en", "--settings=tests.settings", "-v", "0"],
-        cwd=work, check=True, env={**__import__("os").environ, "PYTHONPATH": str(SRC.parents[1])},
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "vi",
+            "-l",
+            "en",
+            "--settings=tests.settings",
+            "-v",
+            "0",
+        ],
+        cwd=work,
+        check=True,
+        env={**__import__("os").environ, "PYTHONPATH": str(SRC.parents[1])},
     )
-    return {lang: polib.pofile(str(work / "locale" / lang / "LC_MESSAGES" / "django.po")) for lang in ("vi", "en")}
+    return {
+        lang: polib.pofile(str(work / "locale" / lang / "LC_MESSAGES" / "django.po")) for lang in ("vi", "en")
+    }
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -37,7 +53,9 @@ def test_catalogue_is_complete(extracted: dict[str, polib.POFile], lang: str) ->
         have = translated.get((entry.msgctxt, entry.msgid))
         if have is None or not (have.msgstr or any(have.msgstr_plural.values())):
             missing.append(entry.msgid)
-    assert not missing, f"{len(missing)} strings lack a {lang} translation (run `make messages`): {missing[:10]}"
+    assert not missing, (
+        f"{len(missing)} strings lack a {lang} translation (run `make messages`): {missing[:10]}"
+    )
 
 
 def test_compiled_catalogues_match_the_sources() -> None:

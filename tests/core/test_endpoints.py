@@ -80,14 +80,18 @@ SCOPE_PROBES, PARAM_ROUTES_WITHOUT_OBJECT = _load_probes()
 
 
 def test_every_html_route_declares_its_access() -> None:
-    missing = [route for route, p in html_routes() if access_of(p.callback) not in {"public", "scoped", "admin"}]
+    missing = [
+        route for route, p in html_routes() if access_of(p.callback) not in {"public", "scoped", "admin"}
+    ]
     assert not missing, f"routes without @public_view/@scoped_view/@admin_view: {missing}"
 
 
 def test_every_api_operation_authenticates() -> None:
     ops = api_operations()
     assert ops, "no API operation found"
-    unauth = [(m, path) for m, path, op in ops if not op.auth_callbacks and (m, path) not in PUBLIC_OPERATIONS]
+    unauth = [
+        (m, path) for m, path, op in ops if not op.auth_callbacks and (m, path) not in PUBLIC_OPERATIONS
+    ]
     assert not unauth, f"API operations without authentication: {unauth}"
 
 
@@ -123,7 +127,9 @@ def test_anonymous_requests_are_refused(client: Client, tree) -> None:
             assert response.status_code in (200, 302, 405), (url, response.status_code)
         else:
             assert response.status_code == 302 and "/accounts/login/" in response["Location"], (
-                names.get(id(p)), url, response.status_code,
+                names.get(id(p)),
+                url,
+                response.status_code,
             )
     for method, path, _op in api_operations():
         if (method, path) in PUBLIC_OPERATIONS:

@@ -26,7 +26,9 @@ def test_production_settings_hash_with_argon2() -> None:
     out = subprocess.run(
         [sys.executable, "-c", "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])"],
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "dantoc.settings", "DANTOC_SECRET_KEY": "x" * 60},
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() == "django.contrib.auth.hashers.Argon2PasswordHasher"
 
@@ -80,7 +82,11 @@ def test_officer_without_device_is_not_forced(client: Client, users) -> None:
 
 def test_check_deploy_is_clean_on_a_production_configuration(tmp_path) -> None:
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("DANTOC_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("DANTOC_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+        },
         "DJANGO_SETTINGS_MODULE": "dantoc.settings",
         "DANTOC_SECRET_KEY": "k" * 64 + "-production-like-secret-0123456789",
         "DANTOC_DEBUG": "0",
@@ -89,7 +95,9 @@ def test_check_deploy_is_clean_on_a_production_configuration(tmp_path) -> None:
     }
     r = subprocess.run(
         [sys.executable, "-m", "dantoc.cli", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "no issues" in r.stdout

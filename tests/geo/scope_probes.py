@@ -7,5 +7,10 @@ def _other_unit(tree: Any) -> dict[str, Any]:
     return {"pk": tree.ba_son.pk}
 
 
-PROBES = {"geo:detail": _other_unit, "geo:children": _other_unit, "geo:edit": _other_unit, "geo:picked": _other_unit}
+PROBES = {
+    "geo:detail": _other_unit,
+    "geo:children": _other_unit,
+    "geo:edit": _other_unit,
+    "geo:picked": _other_unit,
+}
 UNSCOPED: set[str] = set()

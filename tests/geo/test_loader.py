@@ -66,8 +66,17 @@ def test_names_codes_and_kinds(lang_son):
     assert tt.name_folded == "loc binh"
     assert tt.parent is not None and (tt.parent.name, tt.parent.kind) == ("Lộc Bình", Kind.HUYEN)
     assert AdminUnit.objects.get(level=Level.DISTRICT, name="Lạng Sơn").kind == Kind.THANH_PHO
-    prefixes = ("tỉnh ", "thành phố ", "huyện ", "quận ", "thị xã ", "xã ", "phường ", "thị trấn ",
-                "đặc khu ")
+    prefixes = (
+        "tỉnh ",
+        "thành phố ",
+        "huyện ",
+        "quận ",
+        "thị xã ",
+        "xã ",
+        "phường ",
+        "thị trấn ",
+        "đặc khu ",
+    )
     widths = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}
     for u in AdminUnit.objects.all():
         assert u.name_folded == fold(u.name)
@@ -86,7 +95,10 @@ def test_loc_binh_lineage(lang_son):
     xa = selectors.descendants(province("20"), on=NOW, level=Level.COMMUNE).get(name="Lộc Bình")
     edges = selectors.lineage(xa)["predecessors"]
     assert {e.predecessor.full_name for e in edges if e.predecessor} == {
-        "Thị trấn Lộc Bình", "Xã Khánh Xuân", "Xã Hữu Khánh", "Xã Đồng Bục",
+        "Thị trấn Lộc Bình",
+        "Xã Khánh Xuân",
+        "Xã Hữu Khánh",
+        "Xã Đồng Bục",
     }
     change = edges[0].change
     assert {e.change_id for e in edges} == {change.pk}
@@ -99,8 +111,11 @@ def test_every_commune_is_linked(lang_son):
     for new in selectors.descendants(ls, on=NOW, level=Level.COMMUNE):
         changes = list(selectors.changes_of(new))
         assert len(changes) == 1
-        assert changes[0].kind in {UnitChange.ChangeKind.MERGE, UnitChange.ChangeKind.RENAME,
-                                   UnitChange.ChangeKind.SPLIT}
+        assert changes[0].kind in {
+            UnitChange.ChangeKind.MERGE,
+            UnitChange.ChangeKind.RENAME,
+            UnitChange.ChangeKind.SPLIT,
+        }
         assert changes[0].basis_number == "1672/NQ-UBTVQH15"
     # Figures recorded on the old communes all land on today's communes.
     old_ids = set(selectors.descendants(ls, on=OLD, level=Level.COMMUNE).values_list("pk", flat=True))
@@ -167,8 +182,9 @@ def test_merged_provinces_from_an_old_code():
     assert all(e.is_primary for e in edges)
     assert selectors.descendants(new_tq, on=NOW, level=Level.COMMUNE).count() == 124
     assert not selectors.descendants(new_tq, on=OLD).exists()
-    communes = UnitChange.objects.filter(edges__successor__path__startswith=new_tq.path,
-                                         edges__successor__level=Level.COMMUNE).distinct()
+    communes = UnitChange.objects.filter(
+        edges__successor__path__startswith=new_tq.path, edges__successor__level=Level.COMMUNE
+    ).distinct()
     assert communes.count() == 124
     assert all(c.basis_number == "" and "Ủy ban Thường vụ Quốc hội" in c.note for c in communes)
 
@@ -198,8 +214,9 @@ def test_existing_rows_are_adopted_and_repaired():
     ls.save()
     # A current commune filed under the wrong parent, with a village below it.
     elsewhere = AdminUnit.objects.create(level=Level.PROVINCE, kind=Kind.TINH, code="99", name="X")
-    stray = AdminUnit(level=Level.COMMUNE, kind=Kind.XA, code="06529", name="Lộc Bình", valid_from=REFORM,
-                      parent=elsewhere)
+    stray = AdminUnit(
+        level=Level.COMMUNE, kind=Kind.XA, code="06529", name="Lộc Bình", valid_from=REFORM, parent=elsewhere
+    )
     stray.save()
     village = AdminUnit(level=Level.VILLAGE, kind=Kind.THON, name="Nà Pàn", parent=stray)
     village.save()

@@ -25,8 +25,12 @@ class TwoFactorRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not request.path.startswith(EXEMPT_PREFIXES):
-            allowed = {reverse("accounts:2fa-verify"), reverse("accounts:2fa-setup"), reverse("accounts:logout")}
-            if request.path not in allowed and not user.is_verified():  # type: ignore[union-attr]
+            allowed = {
+                reverse("accounts:2fa-verify"),
+                reverse("accounts:2fa-setup"),
+                reverse("accounts:logout"),
+            }
+            if request.path not in allowed and not user.is_verified():
                 from django_otp import user_has_device
 
                 if user_has_device(user):

@@ -22,7 +22,11 @@ class User(AbstractUser):
 
     role = models.CharField(_("vai trò"), max_length=10, choices=Role.choices, default=Role.VIEWER)
     scope = models.ForeignKey(
-        "geo.AdminUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "geo.AdminUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("phạm vi"),
     )
     full_name = models.CharField(_("họ và tên"), max_length=128, blank=True)
@@ -30,7 +34,9 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("người dùng")
         verbose_name_plural = _("người dùng")
-        constraints = [models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid")
+        ]
 
     @property
     def is_system_admin(self) -> bool:

@@ -15,8 +15,14 @@ from dantoc.geo.models import AdminUnit
 
 @transaction.atomic
 def create_user(
-    *, username: str, password: str | None, role: str, scope: AdminUnit | None, full_name: str = "",
-    email: str = "", actor: Any = None,
+    *,
+    username: str,
+    password: str | None,
+    role: str,
+    scope: AdminUnit | None,
+    full_name: str = "",
+    email: str = "",
+    actor: Any = None,
 ) -> User:
     user = User(username=username, role=role, scope=scope, full_name=full_name, email=email)
     if role == Role.ADMIN:

@@ -21,11 +21,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dantoc.core.scoping import public_view, scoped_view
 
-login = public_view(auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True))
+login = public_view(
+    auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True)
+)
 logout = public_view(auth_views.LogoutView.as_view())
 password_change = scoped_view(
     auth_views.PasswordChangeView.as_view(
-        template_name="accounts/password_change.html", success_url=reverse_lazy("accounts:password-change-done")
+        template_name="accounts/password_change.html",
+        success_url=reverse_lazy("accounts:password-change-done"),
     )
 )
 password_change_done = scoped_view(
@@ -36,8 +39,11 @@ set_language = public_view(django_set_language)
 
 class TokenForm(forms.Form):
     token = forms.CharField(
-        label=gettext_lazy("Mã xác thực 6 số"), max_length=8,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        label=gettext_lazy("Mã xác thực 6 số"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
 
@@ -66,9 +72,14 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         form.add_error("token", _("Mã không đúng hoặc đã hết hạn. / The code is wrong or has expired."))
     secret = device.bin_key.hex()
     return render(
-        request, "accounts/2fa_setup.html",
-        {"form": form, "qr": _qr_svg(device.config_url), "secret": secret,
-         "has_confirmed": TOTPDevice.objects.filter(user=user, confirmed=True).exists()},
+        request,
+        "accounts/2fa_setup.html",
+        {
+            "form": form,
+            "qr": _qr_svg(device.config_url),
+            "secret": secret,
+            "has_confirmed": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        },
     )
 
 

@@ -39,7 +39,11 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
 
 
 def record(
-    actor: Any, action: str, instance: models.Model, before: dict[str, Any] | None, after: dict[str, Any] | None
+    actor: Any,
+    action: str,
+    instance: models.Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
 ) -> AuditEntry:
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,

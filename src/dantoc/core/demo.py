@@ -12,7 +12,7 @@ from dantoc.core.selectors import DEMO_KEY
 from dantoc.core.services import set_setting
 from dantoc.geo.models import AdminUnit, Level, valid_on
 
-DEMO_PASSWORD = "dantoc-demo"
+DEMO_PASSWORD = "dantoc-demo"  # noqa: S105 - the published demo password
 # username, role, scope (as printed by `dantoc run`)
 DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
     ("admin", "admin", "Tỉnh Lạng Sơn (quản trị hệ thống / system admin)"),
@@ -42,8 +42,14 @@ def _scopes() -> dict[str, AdminUnit]:
     commune = AdminUnit.objects.filter(
         valid_on(dt.date(2026, 1, 1)), level=Level.COMMUNE, name="Lộc Bình", path__startswith=province.path
     ).get()
-    return {"admin": province, "lanhdao": province, "tinh": province, "locbinh": loc_binh, "xa": commune,
-            "xem": province}
+    return {
+        "admin": province,
+        "lanhdao": province,
+        "tinh": province,
+        "locbinh": loc_binh,
+        "xa": commune,
+        "xem": province,
+    }
 
 
 @transaction.atomic
@@ -52,8 +58,13 @@ def _accounts() -> None:
     for username, role, _label in DEMO_ACCOUNTS:
         user = User.objects.filter(username=username).first()
         if user is None:
-            create_user(username=username, password=DEMO_PASSWORD, role=Role(role), scope=scopes[username],
-                        full_name=FULL_NAMES[username])
+            create_user(
+                username=username,
+                password=DEMO_PASSWORD,
+                role=Role(role),
+                scope=scopes[username],
+                full_name=FULL_NAMES[username],
+            )
         else:
             user.set_password(DEMO_PASSWORD)
             user.role, user.scope, user.is_active = role, scopes[username], True
@@ -62,7 +73,6 @@ def _accounts() -> None:
 
 def load_demo() -> None:
     from dantoc.geo import demo as geo_demo
-
     from dantoc.programs import demo as programs_demo
     from dantoc.works import demo as works_demo
 

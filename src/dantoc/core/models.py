@@ -34,7 +34,11 @@ class AuditEntry(models.Model):
 
     at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("người thực hiện"),
     )
     action = models.CharField(_("thao tác"), max_length=10, choices=Action.choices)
@@ -81,7 +85,9 @@ class AccessLog(models.Model):
         verbose_name = _("nhật ký truy cập dữ liệu cá nhân")
         verbose_name_plural = _("nhật ký truy cập dữ liệu cá nhân")
         ordering = ["-at", "-id"]
-        constraints = [models.CheckConstraint(condition=~models.Q(reason=""), name="accesslog_reason_required")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="accesslog_reason_required")
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.subject}"

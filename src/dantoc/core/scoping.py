@@ -10,7 +10,7 @@ prove every endpoint is one or the other.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,9 +20,6 @@ from django.utils.translation import gettext as _
 if TYPE_CHECKING:
     from dantoc.accounts.models import User
     from dantoc.geo.models import AdminUnit
-
-M = TypeVar("M", bound=Model)
-F = TypeVar("F", bound=Callable[..., Any])
 
 Access = Literal["public", "scoped", "admin"]
 
@@ -43,7 +40,7 @@ def user_scope_prefix(user: Any) -> str | None:
     return str(user.scope.path)
 
 
-def scoped(qs: QuerySet[M], user: Any, path_lookup: str | None = None) -> QuerySet[M]:
+def scoped[M: Model](qs: QuerySet[M], user: Any, path_lookup: str | None = None) -> QuerySet[M]:
     """Restrict a queryset to the records located in the user's area."""
     prefix = user_scope_prefix(user)
     if prefix is None:
@@ -79,22 +76,22 @@ def ensure_admin(user: User) -> None:
         raise PermissionDenied(_("Chỉ quản trị hệ thống được làm việc này. / System administrators only."))
 
 
-def _mark(func: F, access: Access) -> F:
+def _mark[F: Callable[..., Any]](func: F, access: Access) -> F:
     func.dantoc_access = access  # type: ignore[attr-defined]
     return func
 
 
-def public_view(func: F) -> F:
+def public_view[F: Callable[..., Any]](func: F) -> F:
     """An endpoint anyone may open (login, language switch)."""
     return _mark(func, "public")
 
 
-def scoped_view(func: F) -> F:
+def scoped_view[F: Callable[..., Any]](func: F) -> F:
     """Login required; the view reads and writes only through scoped selectors and services."""
     return _mark(login_required(func), "scoped")
 
 
-def admin_view(func: F) -> F:
+def admin_view[F: Callable[..., Any]](func: F) -> F:
     """Login required and system administrators only."""
 
     def wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -103,4 +100,4 @@ def admin_view(func: F) -> F:
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
-    return _mark(login_required(wrapper), "admin")  # type: ignore[arg-type]
+    return _mark(login_required(wrapper), "admin")  # type: ignore[return-value]

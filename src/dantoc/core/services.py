@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -12,8 +12,6 @@ from django.utils.translation import gettext as _
 
 from dantoc.core import audit
 from dantoc.core.models import AuditEntry, SiteSetting, TrackedModel
-
-T = TypeVar("T", bound=TrackedModel)
 
 
 class ConcurrentEditError(ValidationError):
@@ -30,7 +28,7 @@ class ConcurrentEditError(ValidationError):
 
 
 @transaction.atomic
-def create(actor: Any, instance: T) -> T:
+def create[T: TrackedModel](actor: Any, instance: T) -> T:
     instance.full_clean()
     instance.save()
     audit.record(actor, AuditEntry.Action.CREATE, instance, None, audit.snapshot(instance))
@@ -38,10 +36,12 @@ def create(actor: Any, instance: T) -> T:
 
 
 @transaction.atomic
-def update(actor: Any, instance: T, changes: dict[str, Any], expected_version: int | None = None) -> T:
+def update[T: TrackedModel](
+    actor: Any, instance: T, changes: dict[str, Any], expected_version: int | None = None
+) -> T:
     """Apply `changes`; refuse if the stored version differs from `expected_version`."""
     model = type(instance)
-    current = model.objects.select_for_update().get(pk=instance.pk)
+    current = model._default_manager.select_for_update().get(pk=instance.pk)
     if expected_version is not None and current.version != expected_version:
         raise ConcurrentEditError()
     before = audit.snapshot(current)
@@ -52,7 +52,7 @@ def update(actor: Any, instance: T, changes: dict[str, Any], expected_version: i
     if after == before:
         return current
     current.save()
-    model.objects.filter(pk=current.pk).update(version=F("version") + 1)
+    model._default_manager.filter(pk=current.pk).update(version=F("version") + 1)
     current.refresh_from_db()
     audit.record(actor, AuditEntry.Action.UPDATE, current, before, after)
     return current
@@ -82,10 +82,12 @@ def restore(actor: Any, entry: AuditEntry) -> models.Model:
     assert model is not None
     state = entry.after if entry.action != AuditEntry.Action.DELETE else entry.before
     if not state:
-        raise ValidationError(_("Phiên bản này không có dữ liệu để khôi phục. / This version holds nothing to restore."))
+        raise ValidationError(
+            _("Phiên bản này không có dữ liệu để khôi phục. / This version holds nothing to restore.")
+        )
     fields = {f.attname: f for f in model._meta.concrete_fields}
     values = {k: _coerce(fields[k], v) for k, v in state.items() if k in fields}
-    current = model.objects.select_for_update().filter(pk=entry.object_id).first()
+    current = model._default_manager.select_for_update().filter(pk=entry.object_id).first()
     if current is None:
         obj = model(pk=entry.object_id, **values)
         obj.full_clean(validate_unique=False)
@@ -98,7 +100,7 @@ def restore(actor: Any, entry: AuditEntry) -> models.Model:
     current.full_clean()
     current.save()
     if isinstance(current, TrackedModel):
-        model.objects.filter(pk=current.pk).update(version=F("version") + 1)
+        model._default_manager.filter(pk=current.pk).update(version=F("version") + 1)
         current.refresh_from_db()
     audit.record(actor, AuditEntry.Action.RESTORE, current, before, audit.snapshot(current))
     return current

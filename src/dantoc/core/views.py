@@ -38,9 +38,15 @@ def history(request: HttpRequest, model: str, pk: str) -> HttpResponse:
     entries = selectors.history(request.user, model_cls, pk)
     obj = scoped(model_cls._default_manager.all(), request.user).filter(pk=pk).first()
     return render(
-        request, "core/history.html",
-        {"entries": entries, "obj": obj, "model_label": model, "pk": pk,
-         "verbose_name": model_cls._meta.verbose_name},
+        request,
+        "core/history.html",
+        {
+            "entries": entries,
+            "obj": obj,
+            "model_label": model,
+            "pk": pk,
+            "verbose_name": model_cls._meta.verbose_name,
+        },
     )
 
 

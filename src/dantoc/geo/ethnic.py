@@ -41,26 +41,80 @@ def _g(code: str, code_1979: str, name: str, *aliases: str) -> EthnicGroupData:
 ETHNIC_GROUPS: tuple[EthnicGroupData, ...] = (
     _g("01", "01", "Kinh", "Việt"),
     _g("02", "02", "Tày", "Ngạn", "Phén", "Thù Lao", "Pa Dí"),
-    _g("03", "03", "Thái", "Thái Đen", "Thái Trắng", "Tày Đăm", "Tày Khao", "Tày Mười", "Tày Thanh",
-       "Hàng Tổng", "Pa Thay", "Thổ Đà Bắc"),
+    _g(
+        "03",
+        "03",
+        "Thái",
+        "Thái Đen",
+        "Thái Trắng",
+        "Tày Đăm",
+        "Tày Khao",
+        "Tày Mười",
+        "Tày Thanh",
+        "Hàng Tổng",
+        "Pa Thay",
+        "Thổ Đà Bắc",
+    ),
     _g("04", "06", "Mường", "Mol", "Mual", "Ao Tá"),
     _g("05", "05", "Khơ me", "Khmer", "Khmer Krôm", "Khơ me Krôm", "Việt gốc Miên"),
-    _g("06", "04", "Hoa", "Hán", "Triều Châu", "Phúc Kiến", "Quảng Đông", "Hải Nam", "Xạ Phạng",
-       "Minh Hương"),
-    _g("07", "07", "Nùng", "Nùng Phàn Slinh", "Phàn Slinh", "Nùng Cháo", "Nùng An", "Nùng Inh", "Nùng Lòi",
-       "Nùng Giang", "Nùng Xuồng", "Khèn Lài", "Quý Rin"),
-    _g("08", "08", "Mông", "H'Mông", "Mèo", "Mèo Hoa", "Mèo Xanh", "Mèo Đỏ", "Mèo Đen", "Ná Mẻo",
-       "Mán Trắng"),
-    _g("09", "09", "Dao", "Dao Đỏ", "Dao Tiền", "Dao Thanh Y", "Dao Quần Chẹt", "Dao Quần Trắng",
-       "Dao Lô Gang", "Dao Lan Tẻn", "Dao Áo Dài", "Kìm Miền", "Kìm Mùn"),
+    _g(
+        "06", "04", "Hoa", "Hán", "Triều Châu", "Phúc Kiến", "Quảng Đông", "Hải Nam", "Xạ Phạng", "Minh Hương"
+    ),
+    _g(
+        "07",
+        "07",
+        "Nùng",
+        "Nùng Phàn Slinh",
+        "Phàn Slinh",
+        "Nùng Cháo",
+        "Nùng An",
+        "Nùng Inh",
+        "Nùng Lòi",
+        "Nùng Giang",
+        "Nùng Xuồng",
+        "Khèn Lài",
+        "Quý Rin",
+    ),
+    _g(
+        "08", "08", "Mông", "H'Mông", "Mèo", "Mèo Hoa", "Mèo Xanh", "Mèo Đỏ", "Mèo Đen", "Ná Mẻo", "Mán Trắng"
+    ),
+    _g(
+        "09",
+        "09",
+        "Dao",
+        "Dao Đỏ",
+        "Dao Tiền",
+        "Dao Thanh Y",
+        "Dao Quần Chẹt",
+        "Dao Quần Trắng",
+        "Dao Lô Gang",
+        "Dao Lan Tẻn",
+        "Dao Áo Dài",
+        "Kìm Miền",
+        "Kìm Mùn",
+    ),
     _g("10", "10", "Gia Rai", "Jrai", "Jarai", "Giơ Rai", "Chơ Rai", "Tơ Buăn"),
     _g("11", "12", "Ê Đê", "Rhađê", "Rađê"),
     _g("12", "13", "Ba Na", "Bahnar", "Gơ Lar", "Tơ Lô", "Giơ Lâng", "Rơ Ngao", "Krem", "Roh"),
     _g("13", "15", "Sán Chay", "Cao Lan", "Sán Chỉ", "Cao Lan-Sán Chỉ", "Mán Cao Lan", "Hờn Bạn", "Sơn Tử"),
     _g("14", "17", "Chăm", "Chăm Hroi", "Chiêm Thành", "Chăm Pa"),
     _g("15", "16", "Cơ Ho", "K'Ho", "Koho", "Xrê", "Nốp", "Tu Lốp", "Cơ Don", "Lạch"),
-    _g("16", "14", "Xơ Đăng", "Xê Đăng", "Sedang", "Xơ Teng", "Hđang", "Tơ Đrá", "Mơ Nâm", "Ha Lăng",
-       "Ca Dong", "Kmrâng", "Con Lan", "Bri La"),
+    _g(
+        "16",
+        "14",
+        "Xơ Đăng",
+        "Xê Đăng",
+        "Sedang",
+        "Xơ Teng",
+        "Hđang",
+        "Tơ Đrá",
+        "Mơ Nâm",
+        "Ha Lăng",
+        "Ca Dong",
+        "Kmrâng",
+        "Con Lan",
+        "Bri La",
+    ),
     _g("17", "18", "Sán Dìu", "Sán Dẻo", "Trại Đất", "Mán Quần Cộc", "Mán Váy Xẻ"),
     _g("18", "19", "Hrê", "Chăm Rê", "Chom", "Krẹ Lũy"),
     _g("19", "21", "Ra Glai", "Raglay", "Roglai", "Ra Clây", "Rai", "Noang", "La Oang"),
@@ -139,10 +193,13 @@ class UnknownEthnicGroup(ValueError):
         if suggestion is None:
             message = _('Không có dân tộc "%(name)s". / Unknown ethnic group "%(name)s".') % params
         else:
-            message = _(
-                'Không có dân tộc "%(name)s". Có phải "%(suggestion)s"? / '
-                'Unknown ethnic group "%(name)s". Did you mean "%(suggestion)s"?'
-            ) % params
+            message = (
+                _(
+                    'Không có dân tộc "%(name)s". Có phải "%(suggestion)s"? / '
+                    'Unknown ethnic group "%(name)s". Did you mean "%(suggestion)s"?'
+                )
+                % params
+            )
         super().__init__(message)
 
 
@@ -271,12 +328,14 @@ def ensure_ethnic_groups() -> int:
             wanted = (item.code_1979, item.name, aliases)
             if current and (current.code_1979, current.name, current.aliases) == wanted:
                 continue
-            rows.append(EthnicGroup(
-                code=item.code, code_1979=item.code_1979, name=item.name, aliases=aliases
-            ))
+            rows.append(
+                EthnicGroup(code=item.code, code_1979=item.code_1979, name=item.name, aliases=aliases)
+            )
         if rows:
             EthnicGroup.objects.bulk_create(
-                rows, update_conflicts=True, unique_fields=["code"],
+                rows,
+                update_conflicts=True,
+                unique_fields=["code"],
                 update_fields=["code_1979", "name", "aliases"],
             )
     clear_ethnic_cache()

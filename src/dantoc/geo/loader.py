@@ -140,10 +140,10 @@ class _Package:
 
 
 def _strip(name: str, division_type: str) -> str:
-    """"Thị trấn Lộc Bình" → "Lộc Bình": the package's names carry the type as a prefix."""
+    """ "Thị trấn Lộc Bình" → "Lộc Bình": the package's names carry the type as a prefix."""
     name = nfc(name)
     prefix = _PREFIX.get(division_type, division_type) + " "
-    return name[len(prefix):] if name.lower().startswith(prefix) else name
+    return name[len(prefix) :] if name.lower().startswith(prefix) else name
 
 
 class _PackageUnit(Protocol):
@@ -199,9 +199,16 @@ def read_package() -> _Package:
             p_old_new[op].add(np)
             p_new_old[np].add(op)
     return _Package(
-        old_provinces, old_districts, old_communes, new_provinces, new_communes,
-        old_to_new, {k: tuple(v) for k, v in new_to_old.items()}, frozenset(partly),
-        {k: frozenset(v) for k, v in p_old_new.items()}, {k: frozenset(v) for k, v in p_new_old.items()},
+        old_provinces,
+        old_districts,
+        old_communes,
+        new_provinces,
+        new_communes,
+        old_to_new,
+        {k: tuple(v) for k, v in new_to_old.items()},
+        frozenset(partly),
+        {k: frozenset(v) for k, v in p_old_new.items()},
+        {k: frozenset(v) for k, v in p_new_old.items()},
         tuple(unknown),
     )
 
@@ -245,8 +252,9 @@ def _resolve(pkg: _Package, codes: Iterable[int] | None, all_provinces: bool) ->
         elif code in pkg.old_provinces:
             new |= pkg.province_old_to_new.get(code, frozenset())
         else:
-            raise LoadError(_("Không có tỉnh, thành phố mã %(code)s / No province with code %(code)s")
-                            % {"code": code})
+            raise LoadError(
+                _("Không có tỉnh, thành phố mã %(code)s / No province with code %(code)s") % {"code": code}
+            )
     old: set[int] = set()
     while True:
         old_next = {o for n in new for o in pkg.province_new_to_old.get(n, ())}
@@ -295,8 +303,15 @@ def _plan(pkg: _Package, new_sel: set[int], old_sel: set[int]) -> tuple[list[_Ro
     old_pkey: dict[int, Key] = {}
     new_pkey: dict[int, Key] = {}
 
-    def add(level: str, unit: _Unit, since: dt.date | None, until: dt.date | None, parent: Key | None,
-            note: str = "", kind: str | None = None) -> Key:
+    def add(
+        level: str,
+        unit: _Unit,
+        since: dt.date | None,
+        until: dt.date | None,
+        parent: Key | None,
+        note: str = "",
+        kind: str | None = None,
+    ) -> Key:
         kind = kind or _KIND[unit.type]
         row = _Row(level, kind, official_code(level, unit.code), unit.name, since, until, parent, note)
         rows.append(row)
@@ -365,17 +380,33 @@ def _plan(pkg: _Package, new_sel: set[int], old_sel: set[int]) -> tuple[list[_Ro
         if not preds:
             # A special zone made from a whole district that had no communes (Côn Đảo, Lý Sơn, Cồn Cỏ…).
             district = next(
-                (d for o in sorted(pkg.province_new_to_old.get(unit.parent, ())) for d in empty_districts[o]
-                 if fold(pkg.old_districts[d].name) == fold(unit.name)),
+                (
+                    d
+                    for o in sorted(pkg.province_new_to_old.get(unit.parent, ()))
+                    for d in empty_districts[o]
+                    if fold(pkg.old_districts[d].name) == fold(unit.name)
+                ),
                 None,
             )
             if district is None:
-                warnings.append(_("%(unit)s (mã %(code)s): không có đơn vị tiền thân trong dữ liệu nguồn / "
-                                  "no predecessor in the package data") % {"unit": _full(unit), "code": code})
+                warnings.append(
+                    _(
+                        "%(unit)s (mã %(code)s): không có đơn vị tiền thân trong dữ liệu nguồn / "
+                        "no predecessor in the package data"
+                    )
+                    % {"unit": _full(unit), "code": code}
+                )
                 continue
             linked_districts.add(district)
-            changes.append(_Change(UnitChange.ChangeKind.RENAME, basis, note, ckey_new[code],
-                                   [(dkey[district], ckey_new[code], True)]))
+            changes.append(
+                _Change(
+                    UnitChange.ChangeKind.RENAME,
+                    basis,
+                    note,
+                    ckey_new[code],
+                    [(dkey[district], ckey_new[code], True)],
+                )
+            )
             continue
         edges = []
         for p in preds:
@@ -388,8 +419,15 @@ def _plan(pkg: _Package, new_sel: set[int], old_sel: set[int]) -> tuple[list[_Ro
     # Districts are abolished (except those that became a special zone whole).
     for code in sorted(dkey):
         if code not in linked_districts:
-            changes.append(_Change(UnitChange.ChangeKind.ABOLISH, DISTRICT_BASIS, DISTRICT_NOTE, dkey[code],
-                                   [(dkey[code], None, False)]))
+            changes.append(
+                _Change(
+                    UnitChange.ChangeKind.ABOLISH,
+                    DISTRICT_BASIS,
+                    DISTRICT_NOTE,
+                    dkey[code],
+                    [(dkey[code], None, False)],
+                )
+            )
 
     # What the package cannot link.
     for code in sorted(ckey_old):
@@ -397,14 +435,19 @@ def _plan(pkg: _Package, new_sel: set[int], old_sel: set[int]) -> tuple[list[_Ro
             unit = pkg.old_communes[code]
             where = {"unit": _full(unit), "code": code, "district": _full(pkg.old_districts[unit.parent])}
             warnings.append(
-                _("%(unit)s (mã %(code)s), %(district)s: không có đơn vị kế thừa trong dữ liệu nguồn / "
-                  "no successor in the package data") % where
+                _(
+                    "%(unit)s (mã %(code)s), %(district)s: không có đơn vị kế thừa trong dữ liệu nguồn / "
+                    "no successor in the package data"
+                )
+                % where
             )
     for old_code, new_code in pkg.unknown_old_refs:
         if new_code in ckey_new:
             warnings.append(
-                _("Mã xã cũ %(old)s (tiền thân của %(unit)s) không có trong danh mục trước 2025 / "
-                  "old commune code %(old)s is missing from the pre-2025 list")
+                _(
+                    "Mã xã cũ %(old)s (tiền thân của %(unit)s) không có trong danh mục trước 2025 / "
+                    "old commune code %(old)s is missing from the pre-2025 list"
+                )
                 % {"old": old_code, "unit": _full(pkg.new_communes[new_code])}
             )
     return rows, changes, warnings
@@ -418,9 +461,20 @@ _FIELDS = ("kind", "name", "name_folded", "parent_id", "valid_to")
 def _write_units(rows: list[_Row], result: LoadResult) -> dict[Key, AdminUnit]:
     existing: dict[Key, AdminUnit] = {
         (u.level, u.code, u.valid_from): u
-        for u in AdminUnit.objects.filter(level__in=LEVELS).exclude(code="").only(
-            "id", "level", "code", "valid_from", "valid_to", "kind", "name", "name_folded", "parent_id",
-            "path", "version",
+        for u in AdminUnit.objects.filter(level__in=LEVELS)
+        .exclude(code="")
+        .only(
+            "id",
+            "level",
+            "code",
+            "valid_from",
+            "valid_to",
+            "kind",
+            "name",
+            "name_folded",
+            "parent_id",
+            "path",
+            "version",
         )
     }
     units: dict[Key, AdminUnit] = {}
@@ -433,12 +487,18 @@ def _write_units(rows: list[_Row], result: LoadResult) -> dict[Key, AdminUnit]:
                 continue
             name = nfc(row.name)
             parent_id = units[row.parent].pk if row.parent else None
-            wanted = {"kind": str(row.kind), "name": name, "name_folded": fold(name), "parent_id": parent_id,
-                      "valid_to": row.valid_to}
+            wanted = {
+                "kind": str(row.kind),
+                "name": name,
+                "name_folded": fold(name),
+                "parent_id": parent_id,
+                "valid_to": row.valid_to,
+            }
             unit = existing.get(row.key)
             if unit is None:
-                unit = AdminUnit(level=level, code=row.code, valid_from=row.valid_from, note=row.note,
-                                 **wanted)
+                unit = AdminUnit(
+                    level=level, code=row.code, valid_from=row.valid_from, note=row.note, **wanted
+                )
                 to_create.append(unit)
             elif any(getattr(unit, f) != v for f, v in wanted.items()):
                 for f, v in wanted.items():
@@ -501,14 +561,25 @@ def _write_changes(changes: list[_Change], units: dict[Key, AdminUnit], result: 
         abolish = plan.kind == UnitChange.ChangeKind.ABOLISH
         existing = (by_abolished if abolish else by_successor).get(anchor)
         if existing is None:
-            obj = UnitChange(kind=plan.kind, effective_date=REFORM, basis_number=plan.basis[0],
-                             basis_date=plan.basis[1], note=plan.note)
+            obj = UnitChange(
+                kind=plan.kind,
+                effective_date=REFORM,
+                basis_number=plan.basis[0],
+                basis_date=plan.basis[1],
+                note=plan.note,
+            )
             new_changes.append((obj, plan))
             continue
         for pred_key, succ_key, primary in plan.edges:
             if (pk(pred_key), pk(succ_key)) not in pairs:
-                edges.append(UnitLineage(change_id=existing, predecessor_id=pk(pred_key),
-                                         successor_id=pk(succ_key), is_primary=primary))
+                edges.append(
+                    UnitLineage(
+                        change_id=existing,
+                        predecessor_id=pk(pred_key),
+                        successor_id=pk(succ_key),
+                        is_primary=primary,
+                    )
+                )
     UnitChange.objects.bulk_create([c for c, _plan in new_changes], batch_size=2000)
     for obj, plan in new_changes:
         edges.extend(

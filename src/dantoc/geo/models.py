@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.db.models import F, Q, Value
@@ -44,17 +45,28 @@ class Kind(models.TextChoices):
 
 
 KIND_LEVEL = {
-    Kind.TINH: Level.PROVINCE, Kind.THANH_PHO_TW: Level.PROVINCE,
-    Kind.HUYEN: Level.DISTRICT, Kind.QUAN: Level.DISTRICT, Kind.THI_XA: Level.DISTRICT,
-    Kind.THANH_PHO: Level.DISTRICT, Kind.THANH_PHO_THUOC_TP: Level.DISTRICT,
-    Kind.XA: Level.COMMUNE, Kind.PHUONG: Level.COMMUNE, Kind.THI_TRAN: Level.COMMUNE, Kind.DAC_KHU: Level.COMMUNE,
-    Kind.THON: Level.VILLAGE, Kind.BAN: Level.VILLAGE, Kind.KHOI: Level.VILLAGE,
-    Kind.TO_DAN_PHO: Level.VILLAGE, Kind.LANG: Level.VILLAGE, Kind.AP: Level.VILLAGE,
+    Kind.TINH: Level.PROVINCE,
+    Kind.THANH_PHO_TW: Level.PROVINCE,
+    Kind.HUYEN: Level.DISTRICT,
+    Kind.QUAN: Level.DISTRICT,
+    Kind.THI_XA: Level.DISTRICT,
+    Kind.THANH_PHO: Level.DISTRICT,
+    Kind.THANH_PHO_THUOC_TP: Level.DISTRICT,
+    Kind.XA: Level.COMMUNE,
+    Kind.PHUONG: Level.COMMUNE,
+    Kind.THI_TRAN: Level.COMMUNE,
+    Kind.DAC_KHU: Level.COMMUNE,
+    Kind.THON: Level.VILLAGE,
+    Kind.BAN: Level.VILLAGE,
+    Kind.KHOI: Level.VILLAGE,
+    Kind.TO_DAN_PHO: Level.VILLAGE,
+    Kind.LANG: Level.VILLAGE,
+    Kind.AP: Level.VILLAGE,
 }
 
 
 # Prefixes in names: all city kinds read "Thành phố …".
-SHORT_PREFIX = {
+SHORT_PREFIX: dict[str, Any] = {
     Kind.THANH_PHO_TW: _("Thành phố"),
     Kind.THANH_PHO: _("Thành phố"),
     Kind.THANH_PHO_THUOC_TP: _("Thành phố"),
@@ -82,7 +94,11 @@ class AdminUnit(TrackedModel):
     name = models.CharField(_("tên"), max_length=128)
     name_folded = models.CharField(max_length=128, editable=False, db_index=True)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("trực thuộc"),
     )
     valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
@@ -98,12 +114,17 @@ class AdminUnit(TrackedModel):
         ordering = ["path"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=F("valid_from")),
                 name="adminunit_valid_period",
             ),
             models.UniqueConstraint(
-                F("level"), F("code"), Coalesce("valid_from", Value(dt.date(1900, 1, 1))),
-                condition=~Q(code=""), name="adminunit_code_per_structure",
+                F("level"),
+                F("code"),
+                Coalesce("valid_from", Value(dt.date(1900, 1, 1))),
+                condition=~Q(code=""),
+                name="adminunit_code_per_structure",
             ),
             models.CheckConstraint(condition=Q(level__in=Level.values), name="adminunit_level_valid"),
         ]
@@ -188,9 +209,12 @@ class UnitLineage(models.Model):
                 condition=Q(predecessor__isnull=False) | Q(successor__isnull=False), name="lineage_has_an_end"
             ),
             models.CheckConstraint(
-                condition=Q(share__isnull=True) | (Q(share__gt=0) & Q(share__lte=1)), name="lineage_share_range"
+                condition=Q(share__isnull=True) | (Q(share__gt=0) & Q(share__lte=1)),
+                name="lineage_share_range",
             ),
-            models.UniqueConstraint(fields=["change", "predecessor", "successor"], name="lineage_edge_unique"),
+            models.UniqueConstraint(
+                fields=["change", "predecessor", "successor"], name="lineage_edge_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -215,8 +239,9 @@ class ClassificationType(models.Model):
 
 class UnitClassification(TrackedModel):
     unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="classifications")
-    type = models.ForeignKey(ClassificationType, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("phân loại"))
+    type = models.ForeignKey(
+        ClassificationType, on_delete=models.PROTECT, related_name="+", verbose_name=_("phân loại")
+    )
     valid_from = models.DateField(_("từ ngày"))
     valid_to = models.DateField(_("đến ngày"), null=True, blank=True)
     basis_number = models.CharField(_("số quyết định"), max_length=64)
@@ -263,7 +288,12 @@ class UnitStatistic(TrackedModel):
     unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="statistics")
     year = models.PositiveSmallIntegerField(_("năm"))
     ethnic_group = models.ForeignKey(
-        EthnicGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("dân tộc")
+        EthnicGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dân tộc"),
     )
     population = models.PositiveIntegerField(_("dân số"), null=True, blank=True)
     households = models.PositiveIntegerField(_("số hộ"), null=True, blank=True)

@@ -55,7 +55,9 @@ class Component(TrackedModel):
         OTHER = "other", _("Khác")
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="components")
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
     code = models.CharField(_("mã"), max_length=32)
     name = models.CharField(_("tên"), max_length=255)
     level = models.CharField(_("cấp"), max_length=12, choices=Level.choices, default=Level.PROJECT)
@@ -104,10 +106,12 @@ class PlanDecision(TrackedModel):
     authority = models.CharField(_("cơ quan giao"), max_length=255)
     number = models.CharField(_("số quyết định"), max_length=64)
     date = models.DateField(_("ngày quyết định"))
-    unit = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("cấp giao"))
-    disburse_until = models.DateField(_("giải ngân đến ngày"),
-                                      help_text=_("Mặc định 31/01 năm sau; vốn kéo dài: 31/12 năm sau."))
+    unit = models.ForeignKey(
+        "geo.AdminUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("cấp giao")
+    )
+    disburse_until = models.DateField(
+        _("giải ngân đến ngày"), help_text=_("Mặc định 31/01 năm sau; vốn kéo dài: 31/12 năm sau.")
+    )
     note = models.TextField(_("ghi chú"), blank=True)
 
     scope_path = "unit__path"
@@ -118,7 +122,9 @@ class PlanDecision(TrackedModel):
         ordering = ["-year", "date", "number"]
         constraints = [
             models.UniqueConstraint(fields=["year", "number", "unit"], name="plandecision_unique"),
-            models.CheckConstraint(condition=Q(disburse_until__year__gt=F("year")), name="plandecision_deadline"),
+            models.CheckConstraint(
+                condition=Q(disburse_until__year__gt=F("year")), name="plandecision_deadline"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -134,12 +140,15 @@ class CapitalPlanLine(TrackedModel):
     """
 
     decision = models.ForeignKey(PlanDecision, on_delete=models.CASCADE, related_name="lines")
-    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="plan_lines",
-                                  verbose_name=_("dự án thành phần"))
-    unit = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("đơn vị thực hiện"))
-    source = models.ForeignKey(FundingSource, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("nguồn vốn"))
+    component = models.ForeignKey(
+        Component, on_delete=models.PROTECT, related_name="plan_lines", verbose_name=_("dự án thành phần")
+    )
+    unit = models.ForeignKey(
+        "geo.AdminUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị thực hiện")
+    )
+    source = models.ForeignKey(
+        FundingSource, on_delete=models.PROTECT, related_name="+", verbose_name=_("nguồn vốn")
+    )
     capital_type = models.CharField(_("loại vốn"), max_length=12, choices=CapitalType.choices)
     amount_vnd = models.BigIntegerField(_("số tiền (đồng)"))
 

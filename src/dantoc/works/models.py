@@ -53,27 +53,49 @@ class Work(TrackedModel):
     name = models.CharField(_("tên công trình"), max_length=255)
     name_folded = models.CharField(max_length=255, editable=False, db_index=True)
     kind = models.CharField(_("loại công trình"), max_length=16, choices=WorkKind.choices)
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="works",
-                                verbose_name=_("chương trình"))
-    component = models.ForeignKey(Component, on_delete=models.PROTECT, null=True, blank=True, related_name="works",
-                                  verbose_name=_("dự án thành phần"))
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="works", verbose_name=_("chương trình")
+    )
+    component = models.ForeignKey(
+        Component,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="works",
+        verbose_name=_("dự án thành phần"),
+    )
     year = models.PositiveSmallIntegerField(_("năm kế hoạch"), db_index=True)
-    unit = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="works",
-                             verbose_name=_("xã"))
-    village = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+", verbose_name=_("thôn, bản"))
+    unit = models.ForeignKey(
+        "geo.AdminUnit", on_delete=models.PROTECT, related_name="works", verbose_name=_("xã")
+    )
+    village = models.ForeignKey(
+        "geo.AdminUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("thôn, bản"),
+    )
     investor = models.CharField(_("chủ đầu tư"), max_length=255, blank=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name=_("cán bộ theo dõi"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cán bộ theo dõi"),
+    )
     total_investment_vnd = models.BigIntegerField(_("tổng mức đầu tư (đồng)"))
     planned_start = models.DateField(_("khởi công (kế hoạch)"), null=True, blank=True)
     planned_completion = models.DateField(_("hoàn thành (kế hoạch)"), null=True, blank=True)
     actual_start = models.DateField(_("khởi công (thực tế)"), null=True, blank=True)
     actual_completion = models.DateField(_("hoàn thành (thực tế)"), null=True, blank=True)
-    status = models.CharField(_("trạng thái"), max_length=20, choices=WorkStatus.choices,
-                              default=WorkStatus.PROPOSED, db_index=True)
-    plan_lines = models.ManyToManyField(CapitalPlanLine, blank=True, related_name="works",
-                                        verbose_name=_("dòng kế hoạch vốn"))
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=WorkStatus.choices, default=WorkStatus.PROPOSED, db_index=True
+    )
+    plan_lines = models.ManyToManyField(
+        CapitalPlanLine, blank=True, related_name="works", verbose_name=_("dòng kế hoạch vốn")
+    )
 
     scope_path = "unit__path"
 
@@ -85,7 +107,8 @@ class Work(TrackedModel):
         constraints = [
             models.CheckConstraint(condition=Q(total_investment_vnd__gte=0), name="work_total_nonnegative"),
             models.CheckConstraint(
-                condition=Q(planned_completion__isnull=True) | Q(planned_start__isnull=True)
+                condition=Q(planned_completion__isnull=True)
+                | Q(planned_start__isnull=True)
                 | Q(planned_completion__gte=F("planned_start")),
                 name="work_planned_dates",
             ),
@@ -101,8 +124,9 @@ class WorkStatusChange(models.Model):
     status = models.CharField(_("trạng thái"), max_length=20, choices=WorkStatus.choices)
     date = models.DateField(_("ngày"))
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                           related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["date", "id"]
@@ -138,15 +162,19 @@ class Disbursement(TrackedModel):
     deadline for carried-over capital); the database refuses a payment outside that window.
     """
 
-    work = models.ForeignKey(Work, on_delete=models.PROTECT, null=True, blank=True, related_name="disbursements")
-    plan_line = models.ForeignKey(CapitalPlanLine, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="disbursements")
+    work = models.ForeignKey(
+        Work, on_delete=models.PROTECT, null=True, blank=True, related_name="disbursements"
+    )
+    plan_line = models.ForeignKey(
+        CapitalPlanLine, on_delete=models.PROTECT, null=True, blank=True, related_name="disbursements"
+    )
     unit = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="+")
     plan_year = models.PositiveSmallIntegerField(_("năm kế hoạch"))
     date = models.DateField(_("ngày"))
     amount_vnd = models.BigIntegerField(_("số tiền (đồng)"))
-    source = models.ForeignKey(FundingSource, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("nguồn vốn"))
+    source = models.ForeignKey(
+        FundingSource, on_delete=models.PROTECT, related_name="+", verbose_name=_("nguồn vốn")
+    )
     capital_type = models.CharField(_("loại vốn"), max_length=12, choices=CapitalType.choices)
     voucher_number = models.CharField(_("số chứng từ"), max_length=64, blank=True)
 
@@ -167,8 +195,9 @@ class Disbursement(TrackedModel):
             ),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(work__isnull=False) | Q(plan_line__isnull=False),
-                                   name="disbursement_has_target"),
+            models.CheckConstraint(
+                condition=Q(work__isnull=False) | Q(plan_line__isnull=False), name="disbursement_has_target"
+            ),
             models.CheckConstraint(condition=Q(amount_vnd__gt=0), name="disbursement_amount_positive"),
             models.CheckConstraint(
                 condition=Q(date__year=F("plan_year")) | Q(date__year=F("plan_year") + 1),

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=Role.values)
-        parser.add_argument("--scope", help="official code of the unit (default: the whole system, admins only)")
+        parser.add_argument(
+            "--scope", help="official code of the unit (default: the whole system, admins only)"
+        )
         parser.add_argument("--scope-id", type=int, help="id of the unit, when its code is ambiguous")
         parser.add_argument("--password", help="prompted when omitted")
         parser.add_argument("--full-name", default="")
@@ -31,7 +33,9 @@ class Command(BaseCommand):
         elif opts["scope"]:
             found = list(AdminUnit.objects.filter(code=opts["scope"]).order_by("-valid_from")[:2])
             if len(found) > 1:
-                raise CommandError("Mã đơn vị trùng giữa các thời kỳ, dùng --scope-id / Code is ambiguous, use --scope-id")
+                raise CommandError(
+                    "Mã đơn vị trùng giữa các thời kỳ, dùng --scope-id / Code is ambiguous, use --scope-id"
+                )
             scope = found[0] if found else None
         if (opts["scope"] or opts["scope_id"]) and scope is None:
             raise CommandError("Không tìm thấy đơn vị / Unit not found")
@@ -39,7 +43,11 @@ class Command(BaseCommand):
             raise CommandError("Người dùng không phải quản trị cần --scope / Non-admin users need --scope")
         password = opts["password"] or getpass.getpass("Password: ")
         user = create_user(
-            username=opts["username"], password=password, role=opts["role"], scope=scope,
-            full_name=opts["full_name"], email=opts["email"],
+            username=opts["username"],
+            password=password,
+            role=opts["role"],
+            scope=scope,
+            full_name=opts["full_name"],
+            email=opts["email"],
         )
         self.stdout.write(f"created {user.username} ({user.role})")

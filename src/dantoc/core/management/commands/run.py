@@ -22,7 +22,7 @@ class Command(BaseCommand):
         if database_is_empty():
             self.stdout.write("Loading demo data (first run)…")
             call_command("load_demo")
-        self.stdout.write("\nDemo accounts (password: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo accounts (password: {DEMO_PASSWORD}):")
         for username, role, scope in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<9} {role:<8} {scope}")
         self.stdout.write("")

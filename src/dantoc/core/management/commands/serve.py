@@ -36,7 +36,7 @@ class Command(BaseCommand):
             "forwarded_allow_ips": os.environ.get("DANTOC_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         }
 
-        class App(BaseApplication):  # type: ignore[misc]
+        class App(BaseApplication):
             def load_config(self) -> None:
                 for key, value in options.items():
                     self.cfg.set(key, value)

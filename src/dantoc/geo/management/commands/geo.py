@@ -23,7 +23,10 @@ class Command(BaseCommand):
         )
         group = loader.add_mutually_exclusive_group()
         group.add_argument(
-            "--province", type=int, action="append", metavar="CODE",
+            "--province",
+            type=int,
+            action="append",
+            metavar="CODE",
             help=_("mã tỉnh, thành phố (có thể lặp lại; mặc định %(code)s, Lạng Sơn)")
             % {"code": DEFAULT_PROVINCE},
         )
@@ -45,11 +48,18 @@ class Command(BaseCommand):
             _("Tỉnh, thành phố (mã hiện hành): %(codes)s") % {"codes": ", ".join(map(str, result.provinces))}
         )
         self.stdout.write(
-            _("Đơn vị hành chính: %(created)d tạo mới, %(updated)d cập nhật, %(unchanged)d không đổi; "
-              "thay đổi: %(changes)d, quan hệ kế thừa: %(edges)d tạo mới (%(seconds).1f giây).")
-            % {"created": result.units_created, "updated": result.units_updated,
-               "unchanged": result.units_unchanged, "changes": result.changes_created,
-               "edges": result.edges_created, "seconds": seconds}
+            _(
+                "Đơn vị hành chính: %(created)d tạo mới, %(updated)d cập nhật, %(unchanged)d không đổi; "
+                "thay đổi: %(changes)d, quan hệ kế thừa: %(edges)d tạo mới (%(seconds).1f giây)."
+            )
+            % {
+                "created": result.units_created,
+                "updated": result.units_updated,
+                "unchanged": result.units_unchanged,
+                "changes": result.changes_created,
+                "edges": result.edges_created,
+                "seconds": seconds,
+            }
         )
         if not result.changed:
             self.stdout.write(_("Dữ liệu đã đầy đủ, không có gì thay đổi."))
