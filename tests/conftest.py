@@ -30,8 +30,12 @@ class Tree:
     village: AdminUnit  # a village of the current Xã Lộc Bình
 
 
-def _unit(level: str, kind: str, code: str, name: str, parent: AdminUnit | None, valid_from=None, valid_to=None):
-    u = AdminUnit(level=level, kind=kind, code=code, name=name, parent=parent, valid_from=valid_from, valid_to=valid_to)
+def _unit(
+    level: str, kind: str, code: str, name: str, parent: AdminUnit | None, valid_from=None, valid_to=None
+):
+    u = AdminUnit(
+        level=level, kind=kind, code=code, name=name, parent=parent, valid_from=valid_from, valid_to=valid_to
+    )
     u.save()
     return u
 
@@ -48,12 +52,20 @@ def tree(db) -> Tree:
     xlb = _unit(Level.COMMUNE, Kind.XA, "6325", "Lộc Bình", p, valid_from=REFORM)
     xcl = _unit(Level.COMMUNE, Kind.XA, "5995", "Cao Lộc", p, valid_from=REFORM)
     v = _unit(Level.VILLAGE, Kind.THON, "", "Nà Pàn", xlb)
-    change = UnitChange.objects.create(kind=UnitChange.ChangeKind.MERGE, effective_date=REFORM,
-                                       basis_number="1672/NQ-UBTVQH15", basis_date=dt.date(2025, 6, 16))
+    change = UnitChange.objects.create(
+        kind=UnitChange.ChangeKind.MERGE,
+        effective_date=REFORM,
+        basis_number="1672/NQ-UBTVQH15",
+        basis_date=dt.date(2025, 6, 16),
+    )
     for pred in (tt, db_):
         UnitLineage.objects.create(change=change, predecessor=pred, successor=xlb)
-    c2 = UnitChange.objects.create(kind=UnitChange.ChangeKind.MERGE, effective_date=REFORM,
-                                   basis_number="1672/NQ-UBTVQH15", basis_date=dt.date(2025, 6, 16))
+    c2 = UnitChange.objects.create(
+        kind=UnitChange.ChangeKind.MERGE,
+        effective_date=REFORM,
+        basis_number="1672/NQ-UBTVQH15",
+        basis_date=dt.date(2025, 6, 16),
+    )
     UnitLineage.objects.create(change=c2, predecessor=bs, successor=xcl)
     return Tree(p, lb, cl, tt, db_, nb, bs, xlb, xcl, v)
 

@@ -29,7 +29,8 @@ PUBLIC_OPERATIONS = {("POST", "/auth/token")}
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
-        request, {"detail": "Chưa xác thực hoặc mã truy cập không hợp lệ. / Not authenticated or invalid token."},
+        request,
+        {"detail": "Chưa xác thực hoặc mã truy cập không hợp lệ. / Not authenticated or invalid token."},
         status=401,
     )
 

@@ -36,7 +36,9 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("DANTOC_DEBUG", False)
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DANTOC_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("DANTOC_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("DANTOC_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]

@@ -32,12 +32,17 @@ def test_me_with_commune_token_shows_the_commune(client: Client, users, tree) ->
 
 
 def test_token_endpoint(client: Client, users) -> None:
-    r = client.post("/api/v1/auth/token", {"username": "xa", "password": "dantoc-test-pw"},
-                    content_type="application/json")
+    r = client.post(
+        "/api/v1/auth/token",
+        {"username": "xa", "password": "dantoc-test-pw"},
+        content_type="application/json",
+    )
     assert r.status_code == 200
     token = r.json()["token"]
     assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").json()["username"] == "xa"
-    bad = client.post("/api/v1/auth/token", {"username": "xa", "password": "wrong"}, content_type="application/json")
+    bad = client.post(
+        "/api/v1/auth/token", {"username": "xa", "password": "wrong"}, content_type="application/json"
+    )
     assert bad.status_code == 401
 
 
