@@ -100,3 +100,10 @@ def settings_demo(settings):
     """Admins are not forced into 2FA (as in the demo)."""
     settings.DEMO_MODE = True
     return settings
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that drive a browser (they use Playwright's `page`) carry the `browser` marker."""
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)

@@ -41,9 +41,3 @@ def login(page, live_server):
         return page
 
     return _login
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
