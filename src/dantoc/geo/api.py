@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from dantoc.core.api_errors import domain_errors
 from dantoc.core.scoping import ensure_admin
-from dantoc.core.services import ConcurrentEditError
 from dantoc.geo import selectors, services
 from dantoc.geo.models import AdminUnit, UnitChange, UnitLineage
 
@@ -227,34 +224,6 @@ def _write_out(u: AdminUnit) -> dict[str, Any]:
     return {**unit_out(u), "version": u.version}
 
 
-def _errors(exc: DjangoValidationError) -> list[dict[str, Any]]:
-    """Domain validation errors in the shape of Ninja's own 422 (`loc`, `msg`, `type`)."""
-    if hasattr(exc, "error_dict"):
-        return [
-            {"loc": ["body", field], "msg": msg, "type": "value_error"}
-            for field, msgs in exc.message_dict.items()
-            for msg in msgs
-        ]
-    return [{"loc": ["body"], "msg": msg, "type": "value_error"} for msg in exc.messages]
-
-
-def _domain_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Map the services' exceptions: 403 permission, 409 concurrent edit, 422 validation."""
-
-    @functools.wraps(func)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            return 403, {"detail": str(exc) or "Forbidden"}
-        except ConcurrentEditError as exc:
-            return 409, {"detail": exc.messages[0]}
-        except DjangoValidationError as exc:
-            return 422, {"detail": _errors(exc)}
-
-    return wrapper
-
-
 def _any_unit(pk: int | None, field: str) -> AdminUnit | None:
     """A unit named in a request body; scope is checked by the services (403), not hidden (404)."""
     if pk is None:
@@ -265,11 +234,11 @@ def _any_unit(pk: int | None, field: str) -> AdminUnit | None:
     return found
 
 
-WRITE_ERRORS: dict[int, Any] = {403: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 @router.post("/units", response={201: UnitWriteOut, **WRITE_ERRORS})
-@_domain_errors
+@domain_errors
 def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
     """Add a village (officers in the commune's area) or a historical unit (system administrators)."""
     unit = services.create_unit(
@@ -286,7 +255,7 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
 
 
 @router.patch("/units/{unit_id}", response={200: UnitWriteOut, **WRITE_ERRORS})
-@_domain_errors
+@domain_errors
 def update_unit(request: HttpRequest, unit_id: int, payload: UnitPatch) -> Any:
     """Correct a unit. `version` is the one you read (`ETag` of `GET /units/{id}`); 409 if it moved."""
     user = request.auth  # type: ignore[attr-defined]
@@ -320,7 +289,7 @@ def _change_out(change: UnitChange) -> dict[str, Any]:
 
 
 @router.post("/unit-changes", response={201: ChangeOut, **WRITE_ERRORS})
-@_domain_errors
+@domain_errors
 def record_change(request: HttpRequest, payload: ChangeIn) -> Any:
     """Record a merge, split, rename, re-parent, creation or abolition (system administrators).
 

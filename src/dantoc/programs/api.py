@@ -7,18 +7,15 @@ Errors: 403 outside the caller's area or role, 404 unknown or out-of-area object
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
+from dantoc.core.api_errors import domain_errors
 from dantoc.core.scoping import scoped
-from dantoc.core.services import ConcurrentEditError
 from dantoc.geo.models import AdminUnit
 from dantoc.programs import selectors, services
 from dantoc.programs.models import CapitalPlanLine, Component, PlanDecision, Program
@@ -231,34 +228,6 @@ def _user(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
 
 
-def _errors(exc: DjangoValidationError) -> list[dict[str, Any]]:
-    """Domain validation errors in the shape of Ninja's own 422 (`loc`, `msg`, `type`)."""
-    if hasattr(exc, "error_dict"):
-        return [
-            {"loc": ["body", field], "msg": msg, "type": "value_error"}
-            for field, msgs in exc.message_dict.items()
-            for msg in msgs
-        ]
-    return [{"loc": ["body"], "msg": msg, "type": "value_error"} for msg in exc.messages]
-
-
-def _domain_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Map the services' exceptions: 403 permission, 409 concurrent edit, 422 validation."""
-
-    @functools.wraps(func)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            return 403, {"detail": str(exc) or "Forbidden"}
-        except ConcurrentEditError as exc:
-            return 409, {"detail": exc.messages[0]}
-        except DjangoValidationError as exc:
-            return 422, {"detail": _errors(exc)}
-
-    return wrapper
-
-
 WRITE_ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -418,7 +387,7 @@ def get_program(request: HttpRequest, code: str, response: HttpResponse) -> dict
 
 
 @router.post("/programs", response={201: ProgramDetailOut, **WRITE_ERRORS})
-@_domain_errors
+@domain_errors
 def create_program(request: HttpRequest, payload: ProgramIn) -> Any:
     """Add a programme (system administrators)."""
     created = services.create_program(_user(request), **payload.model_dump())
@@ -426,7 +395,7 @@ def create_program(request: HttpRequest, payload: ProgramIn) -> Any:
 
 
 @router.patch("/programs/{code}", response={200: ProgramDetailOut, **WRITE_ERRORS})
-@_domain_errors
+@domain_errors
 def update_program(request: HttpRequest, code: str, payload: ProgramPatch) -> Any:
     """Edit a programme (system administrators); `version` is the one you read, 409 if it moved."""
     target = selectors.program(code)
@@ -447,7 +416,7 @@ def list_components(request: HttpRequest, program: str | None = None) -> dict[st
 
 
 @router.post("/components", response={201: ComponentOut, **WRITE_ERRORS})
-@_domain_errors
+@domain_errors
 def create_component(request: HttpRequest, payload: ComponentIn) -> Any:
     """Add a project, sub-project or content to a programme (system administrators)."""
     program = _program_by_code(payload.program)
@@ -460,7 +429,7 @@ def create_component(request: HttpRequest, payload: ComponentIn) -> Any:
 
 
 @router.patch("/components/{component_id}", response={200: ComponentOut, **WRITE_ERRORS})
-@_domain_errors
+@domain_errors
 def update_component(request: HttpRequest, component_id: int, payload: ComponentPatch) -> Any:
     """Edit a component (system administrators); `version` is the one you read, 409 if it moved."""
     target = selectors.component(component_id)
@@ -541,7 +510,7 @@ def get_plan_decision(request: HttpRequest, decision_id: int, response: HttpResp
 
 
 @router.post("/capital-plans", response={201: DecisionOut, **WRITE_ERRORS})
-@_domain_errors
+@domain_errors
 def create_plan_decision(request: HttpRequest, payload: DecisionIn) -> Any:
     """Record a plan decision with its lines; `disburse_until` defaults to 31/01 of the next year
     (31/12 of the next year for a carry-over)."""
@@ -562,7 +531,7 @@ def create_plan_decision(request: HttpRequest, payload: DecisionIn) -> Any:
 
 
 @router.patch("/capital-plans/{decision_id}", response={200: DecisionOut, **WRITE_ERRORS})
-@_domain_errors
+@domain_errors
 def update_plan_decision(request: HttpRequest, decision_id: int, payload: DecisionPatch) -> Any:
     """Edit a decision; `lines`, when given, replaces its lines (matched by component, unit, source, type)."""
     user = _user(request)

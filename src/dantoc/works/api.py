@@ -7,20 +7,17 @@ object the caller cannot see, 409 for a stale `version`, 422 for invalid input (
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from dantoc.accounts.models import User
-from dantoc.core.services import ConcurrentEditError
+from dantoc.core.api_errors import domain_errors
 from dantoc.geo.models import AdminUnit
 from dantoc.programs.models import CapitalPlanLine, Component, FundingSource, Program
 from dantoc.works import selectors, services
@@ -212,40 +209,6 @@ class DisbursementPatch(Schema):
 # --- helpers -----------------------------------------------------------------------------------------
 
 
-def _errors(exc: DjangoValidationError) -> list[dict[str, Any]]:
-    """Domain validation errors in the shape of Ninja's own 422 (`loc`, `msg`, `type`)."""
-    if hasattr(exc, "error_dict"):
-        return [
-            {"loc": ["body", name], "msg": msg, "type": "value_error"}
-            for name, msgs in exc.message_dict.items()
-            for msg in msgs
-        ]
-    return [{"loc": ["body"], "msg": msg, "type": "value_error"} for msg in exc.messages]
-
-
-def _domain_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Map the services' exceptions: 403 permission, 404 unseen object, 409 stale version, 422 invalid."""
-
-    @functools.wraps(func)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            return 403, {"detail": str(exc) or _("Không có quyền. / Forbidden.")}
-        except Http404:
-            return 404, {
-                "detail": _(
-                    "Không tìm thấy, hoặc nằm ngoài phạm vi của bạn. / Not found, or outside your area."
-                )
-            }
-        except ConcurrentEditError as exc:
-            return 409, {"detail": exc.messages[0]}
-        except DjangoValidationError as exc:
-            return 422, {"detail": _errors(exc)}
-
-    return wrapper
-
-
 def _invalid(name: str, message: str) -> DjangoValidationError:
     return DjangoValidationError({name: [message]})
 
@@ -402,7 +365,7 @@ ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Erro
 
 
 @router.get("/works", response={200: WorkPage, 404: ErrorOut})
-@_domain_errors
+@domain_errors
 def list_works(request: HttpRequest, filters: Query[WorkFilters]) -> Any:
     """Works in the caller's area with their disbursed amount (payments made by the deadline)."""
     user = request.auth  # type: ignore[attr-defined]
@@ -421,7 +384,7 @@ def list_works(request: HttpRequest, filters: Query[WorkFilters]) -> Any:
 
 
 @router.post("/works", response={201: WorkOut, **ERRORS})
-@_domain_errors
+@domain_errors
 def create_work(request: HttpRequest, payload: WorkIn) -> Any:
     """Add a work (officers, in their area). The code is generated (`CT-<year>-<seq>`) when omitted."""
     user = request.auth  # type: ignore[attr-defined]
@@ -448,7 +411,7 @@ def create_work(request: HttpRequest, payload: WorkIn) -> Any:
 
 
 @router.get("/works/{work_id}", response={200: WorkOut, 404: ErrorOut})
-@_domain_errors
+@domain_errors
 def get_work(request: HttpRequest, work_id: int, response: HttpResponse) -> Any:
     """One work with its figures. Its version (for `PATCH`) is also in the `ETag` header."""
     out = _work_out(request.auth, work_id)  # type: ignore[attr-defined]
@@ -457,7 +420,7 @@ def get_work(request: HttpRequest, work_id: int, response: HttpResponse) -> Any:
 
 
 @router.patch("/works/{work_id}", response={200: WorkOut, **ERRORS})
-@_domain_errors
+@domain_errors
 def update_work(request: HttpRequest, work_id: int, payload: WorkPatch) -> Any:
     """Correct a work. `version` is the one you read; 409 if someone saved in between."""
     user = request.auth  # type: ignore[attr-defined]
@@ -482,7 +445,7 @@ def update_work(request: HttpRequest, work_id: int, payload: WorkPatch) -> Any:
 
 
 @router.post("/works/{work_id}/status", response={200: WorkOut, **ERRORS})
-@_domain_errors
+@domain_errors
 def change_status(request: HttpRequest, work_id: int, payload: StatusIn) -> Any:
     """Move the work along its workflow: proposed → approved → under_construction → completed → handed_over;
     suspended and cancelled where allowed (`next_statuses` of `GET /works/{id}`)."""
@@ -495,7 +458,7 @@ def change_status(request: HttpRequest, work_id: int, payload: StatusIn) -> Any:
 
 
 @router.get("/works/{work_id}/progress", response={200: list[ProgressOut], 404: ErrorOut})
-@_domain_errors
+@domain_errors
 def list_progress(request: HttpRequest, work_id: int) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     target = selectors.work(user, work_id)
@@ -503,7 +466,7 @@ def list_progress(request: HttpRequest, work_id: int) -> Any:
 
 
 @router.post("/works/{work_id}/progress", response={201: ProgressOut, **ERRORS})
-@_domain_errors
+@domain_errors
 def record_progress(request: HttpRequest, work_id: int, payload: ProgressIn) -> Any:
     """Record physical progress (per cent). A lower figure than the last one needs a `note` saying why."""
     user = request.auth  # type: ignore[attr-defined]
@@ -518,7 +481,7 @@ def record_progress(request: HttpRequest, work_id: int, payload: ProgressIn) -> 
 
 
 @router.get("/disbursements", response={200: DisbursementPage, 404: ErrorOut})
-@_domain_errors
+@domain_errors
 def list_disbursements(request: HttpRequest, filters: Query[DisbursementFilters]) -> Any:
     """Payments in the caller's area, newest first, with the counted and late totals of the selection."""
     user = request.auth  # type: ignore[attr-defined]
@@ -535,7 +498,7 @@ def list_disbursements(request: HttpRequest, filters: Query[DisbursementFilters]
 
 
 @router.post("/disbursements", response={201: DisbursementOut, **ERRORS})
-@_domain_errors
+@domain_errors
 def record_disbursement(request: HttpRequest, payload: DisbursementIn) -> Any:
     """Record a payment against a work and/or a plan line. Unit and plan year come from the work or line;
     the capital type defaults to the work's plan line's type, else investment."""
@@ -564,13 +527,13 @@ def record_disbursement(request: HttpRequest, payload: DisbursementIn) -> Any:
 
 
 @router.get("/disbursements/{disbursement_id}", response={200: DisbursementOut, 404: ErrorOut})
-@_domain_errors
+@domain_errors
 def get_disbursement(request: HttpRequest, disbursement_id: int) -> Any:
     return 200, _disbursement_out(selectors.disbursement(request.auth, disbursement_id))  # type: ignore[attr-defined]
 
 
 @router.patch("/disbursements/{disbursement_id}", response={200: DisbursementOut, **ERRORS})
-@_domain_errors
+@domain_errors
 def update_disbursement(request: HttpRequest, disbursement_id: int, payload: DisbursementPatch) -> Any:
     """Correct a payment. `version` is the one you read; 409 if someone saved in between."""
     user = request.auth  # type: ignore[attr-defined]
