@@ -26,6 +26,8 @@ Commands:
                               import a spreadsheet
   report program-summary --year Y [--unit ID] [--structure historical|current]
          --format json|xlsx|html [-o FILE] [--user U]
+  report households-support --year Y [--unit ID] [--structure historical|current]
+         --format json|xlsx|html [-o FILE] [--user U]
                               write a report
   check [--deploy]            Django's system checks
 

@@ -73,6 +73,7 @@ def _accounts() -> None:
 
 def load_demo() -> None:
     from dantoc.geo import demo as geo_demo
+    from dantoc.households import demo as households_demo
     from dantoc.programs import demo as programs_demo
     from dantoc.works import demo as works_demo
 
@@ -80,4 +81,5 @@ def load_demo() -> None:
     _accounts()
     programs_demo.load()  # after the accounts: works name their owners
     works_demo.load()
+    households_demo.load()  # after the programmes: support records point at 30A's components
     set_setting(DEMO_KEY, "1")

@@ -8,12 +8,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dantoc.core.models import TrackedModel
+from dantoc.core.text import fold, nfc
 
 
 class Household(TrackedModel):
     code = models.CharField(_("mã hộ"), max_length=32, unique=True)
-    village = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="households",
-                                verbose_name=_("thôn, bản"))
+    village = models.ForeignKey(
+        "geo.AdminUnit", on_delete=models.PROTECT, related_name="households", verbose_name=_("thôn, bản")
+    )
     address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
 
@@ -44,7 +46,10 @@ class Relation(models.TextChoices):
 
 
 class Person(TrackedModel):
-    """A member of a household. Ethnicity and ID number are sensitive personal data."""
+    """A member of a household. Ethnicity and ID number are sensitive personal data.
+
+    `save()` stores the name in NFC and its search key `name_folded`; bulk writes must set both
+    (`nfc(name)`, `fold(name)`). The name index follows `name_folded` by itself (households.search)."""
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
     full_name = models.CharField(_("họ và tên"), max_length=128)
@@ -52,12 +57,19 @@ class Person(TrackedModel):
     sex = models.CharField(_("giới tính"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("ngày sinh"), null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("năm sinh"), db_index=True)
-    ethnic_group = models.ForeignKey("geo.EthnicGroup", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("dân tộc"))
+    ethnic_group = models.ForeignKey(
+        "geo.EthnicGroup", on_delete=models.PROTECT, related_name="+", verbose_name=_("dân tộc")
+    )
     id_number = models.CharField(_("số định danh (CCCD/CMND)"), max_length=12, blank=True)
     relation = models.CharField(_("quan hệ với chủ hộ"), max_length=12, choices=Relation.choices)
-    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                    verbose_name=_("đã gộp vào"))
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("đã gộp vào"),
+    )
 
     scope_path = "household__village__path"
 
@@ -65,19 +77,44 @@ class Person(TrackedModel):
         verbose_name = _("nhân khẩu")
         verbose_name_plural = _("nhân khẩu")
         ordering = ["household", "id"]
-        indexes = [models.Index(fields=["name_folded", "birth_year"]), models.Index(fields=["ethnic_group"])]
-        constraints = [
-            models.UniqueConstraint(fields=["id_number"], condition=~Q(id_number=""), name="person_id_number_unique"),
-            models.CheckConstraint(
-                condition=Q(id_number="") | Q(id_number__regex=r"^([0-9]{9}|[0-9]{12})$"), name="person_id_number_format"
+        indexes = [
+            models.Index(fields=["name_folded", "birth_year"]),
+            models.Index(fields=["ethnic_group"]),
+            # members of a household and its head, read from the index alone (reports, lists)
+            models.Index(
+                fields=["household", "merged_into", "relation", "ethnic_group", "sex"],
+                name="person_household_cover",
             ),
-            models.CheckConstraint(condition=Q(birth_year__gte=1880) & Q(birth_year__lte=2100),
-                                   name="person_birth_year_range"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"], condition=~Q(id_number=""), name="person_id_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(id_number="") | Q(id_number__regex=r"^([0-9]{9}|[0-9]{12})$"),
+                name="person_id_number_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_year__gte=1880) & Q(birth_year__lte=2100), name="person_birth_year_range"
+            ),
             models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="person_sex_valid"),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(relation="head", merged_into__isnull=True),
+                name="person_one_head_per_household",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.full_name = nfc(self.full_name)
+        self.name_folded = fold(self.full_name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "full_name" in fields:  # type: ignore[operator]
+            kwargs["update_fields"] = {*fields, "name_folded"}  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class PovertyStatus(TrackedModel):
@@ -98,7 +135,10 @@ class PovertyStatus(TrackedModel):
         verbose_name = _("phân loại hộ theo năm")
         verbose_name_plural = _("phân loại hộ theo năm")
         constraints = [models.UniqueConstraint(fields=["household", "year"], name="poverty_one_per_year")]
-        indexes = [models.Index(fields=["year", "status"])]
+        indexes = [
+            models.Index(fields=["year", "status"]),
+            models.Index(fields=["household", "year", "status"], name="poverty_household_cover"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.year} {self.status}"
@@ -119,15 +159,25 @@ class SupportKind(models.TextChoices):
 
 class SupportRecord(TrackedModel):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="support_records")
-    component = models.ForeignKey("programs.Component", on_delete=models.PROTECT, related_name="support_records",
-                                  verbose_name=_("dự án thành phần"))
+    component = models.ForeignKey(
+        "programs.Component",
+        on_delete=models.PROTECT,
+        related_name="support_records",
+        verbose_name=_("dự án thành phần"),
+    )
     year = models.PositiveSmallIntegerField(_("năm"), db_index=True)
     kind = models.CharField(_("nội dung hỗ trợ"), max_length=20, choices=SupportKind.choices)
     quantity = models.DecimalField(_("số lượng"), max_digits=12, decimal_places=2, default=1)
     measure = models.CharField(_("đơn vị tính"), max_length=32, blank=True)
     value_vnd = models.BigIntegerField(_("thành tiền (đồng)"))
-    plan_line = models.ForeignKey("programs.CapitalPlanLine", on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="support_records", verbose_name=_("dòng kế hoạch vốn"))
+    plan_line = models.ForeignKey(
+        "programs.CapitalPlanLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="support_records",
+        verbose_name=_("dòng kế hoạch vốn"),
+    )
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
 
     scope_path = "household__village__path"
@@ -135,7 +185,14 @@ class SupportRecord(TrackedModel):
     class Meta:
         verbose_name = _("bản ghi hỗ trợ")
         verbose_name_plural = _("bản ghi hỗ trợ")
-        indexes = [models.Index(fields=["year", "component"])]
+        indexes = [
+            models.Index(fields=["year", "component"]),
+            # a year's support by household, read from the index alone (the households-support report)
+            models.Index(
+                fields=["year", "household", "component", "kind", "value_vnd", "quantity"],
+                name="support_year_household_cover",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(value_vnd__gte=0), name="support_value_nonnegative"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="support_quantity_positive"),

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from dantoc.households.management.commands import report_households as households_report
 from dantoc.reports import render, selectors
 from dantoc.reports.program_summary import STRUCTURES, program_summary
 
@@ -45,8 +46,16 @@ class Command(BaseCommand):
         ps.add_argument("-o", "--output", help=_("ghi ra tệp (mặc định: màn hình)"))
         ps.add_argument("--user", help=_("chạy với quyền của người dùng này (mặc định: toàn hệ thống)"))
         ps.add_argument("--as-of", type=_date, help=_("số liệu giải ngân tính đến ngày (mặc định: hôm nay)"))
+        hs = sub.add_parser(
+            "households-support", help=_("Hộ gia đình và nhân khẩu được hỗ trợ trong một năm")
+        )
+        households_report.add_arguments(hs)
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["name"] == "households-support":
+            content, _type, _name = households_report.run(opts)
+            households_report.write(self, content, opts.get("output"))
+            return
         try:
             user = selectors.report_user(opts.get("user"))
         except LookupError as exc:

@@ -1,0 +1,197 @@
+"""Tone-insensitive name search: every word of the query is a prefix of a word of the name, in any order.
+
+"thi mai", "mai th" and "Thị Mai" all find "Vi Thị Mai". Backed by a word index on `Person.name_folded`:
+
+- PostgreSQL: a stored generated column `name_prefixes` (not a model field) = a tsvector of every word's
+  prefixes ("mai" → m, ma, mai), with a GIN index; "words as prefixes" is then an exact-lexeme tsquery
+  ('thi & mai') that GIN intersects with its fast skip scan (a `:*` prefix query would expand to whole
+  posting lists), and the planner has column statistics to choose between the index and the area.
+- SQLite: an FTS5 table (prefix indexes) over the view `households_person_search` — the folded name and the
+  household's village as a token ("v4012") — kept in step by triggers on persons and households. A search
+  within a small area (a commune's villages) adds the village tokens to the FTS query, so the area is
+  filtered inside the index instead of row by row.
+
+SQLite drops a table's triggers when Django remakes the table in a later migration, so `ensure_index()` runs
+after every `migrate` (post_migrate) and restores them (rebuilding the index).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection as default_connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
+
+from dantoc.core.text import fold
+
+FTS_TABLE = "households_person_fts"
+VIEW = "households_person_search"
+_WORD = re.compile(r"[a-z0-9]+")
+MAX_WORDS = 8
+PG_CANDIDATES = 5_000  # up to this many matches of the name alone, PostgreSQL filters them by id
+MAX_VILLAGE_TOKENS = 300  # above this many villages the area is left to the ordinary (joined) filter
+
+_VILLAGE = "(SELECT 'v' || h.village_id FROM households_household h WHERE h.id = {ref}.household_id)"
+SQLITE_VIEW = (
+    f"CREATE VIEW IF NOT EXISTS {VIEW} AS SELECT p.id AS id, p.name_folded AS name_folded, "
+    "'v' || h.village_id AS village FROM households_person p JOIN households_household h ON h.id = p.household_id"
+)
+SQLITE_TABLE = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(name_folded, village, content='{VIEW}', "
+    "content_rowid='id', prefix='1 2 3', detail='column')"
+)
+SQLITE_TRIGGERS = {
+    "households_person_fts_ai": (
+        "CREATE TRIGGER IF NOT EXISTS households_person_fts_ai AFTER INSERT ON households_person BEGIN "
+        f"INSERT INTO {FTS_TABLE}(rowid, name_folded, village) "
+        f"VALUES (new.id, new.name_folded, {_VILLAGE.format(ref='new')}); END"
+    ),
+    # A person whose household is already gone (a flush deletes tables in any order) was removed from the
+    # index with the household (households_household_fts_bd).
+    "households_person_fts_ad": (
+        "CREATE TRIGGER IF NOT EXISTS households_person_fts_ad AFTER DELETE ON households_person "
+        "WHEN EXISTS (SELECT 1 FROM households_household h WHERE h.id = old.household_id) BEGIN "
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, name_folded, village) "
+        f"VALUES ('delete', old.id, old.name_folded, {_VILLAGE.format(ref='old')}); END"
+    ),
+    "households_household_fts_bd": (
+        "CREATE TRIGGER IF NOT EXISTS households_household_fts_bd BEFORE DELETE ON households_household BEGIN "
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, name_folded, village) "
+        "SELECT 'delete', p.id, p.name_folded, 'v' || old.village_id FROM households_person p "
+        "WHERE p.household_id = old.id; END"
+    ),
+    "households_person_fts_au": (
+        "CREATE TRIGGER IF NOT EXISTS households_person_fts_au AFTER UPDATE OF name_folded, household_id "
+        "ON households_person "
+        "WHEN old.name_folded IS NOT new.name_folded OR old.household_id IS NOT new.household_id BEGIN "
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, name_folded, village) "
+        f"VALUES ('delete', old.id, old.name_folded, {_VILLAGE.format(ref='old')}); "
+        f"INSERT INTO {FTS_TABLE}(rowid, name_folded, village) "
+        f"VALUES (new.id, new.name_folded, {_VILLAGE.format(ref='new')}); END"
+    ),
+    "households_household_fts_au": (
+        "CREATE TRIGGER IF NOT EXISTS households_household_fts_au AFTER UPDATE OF village_id "
+        "ON households_household WHEN old.village_id IS NOT new.village_id BEGIN "
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, name_folded, village) "
+        "SELECT 'delete', p.id, p.name_folded, 'v' || old.village_id FROM households_person p "
+        "WHERE p.household_id = new.id; "
+        f"INSERT INTO {FTS_TABLE}(rowid, name_folded, village) "
+        "SELECT p.id, p.name_folded, 'v' || new.village_id FROM households_person p "
+        "WHERE p.household_id = new.id; END"
+    ),
+}
+SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS] + [
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+    f"DROP VIEW IF EXISTS {VIEW}",
+]
+SQLITE_REBUILD = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"
+PG_FUNCTION = "households_name_prefixes"
+POSTGRES_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {PG_FUNCTION}(name text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT COST 1000 AS $$
+  SELECT array_to_tsvector(coalesce(array_agg(DISTINCT left(w, n)), '{{}}'))
+  FROM unnest(string_to_array(name, ' ')) AS w, generate_series(1, length(w)) AS n
+  WHERE w <> ''
+$$"""
+PG_COLUMN = "name_prefixes"
+POSTGRES_COLUMN = (
+    f"ALTER TABLE households_person ADD COLUMN IF NOT EXISTS {PG_COLUMN} tsvector "
+    f"GENERATED ALWAYS AS ({PG_FUNCTION}(name_folded)) STORED"
+)
+POSTGRES_INDEX = (
+    f"CREATE INDEX IF NOT EXISTS households_person_name_prefixes ON households_person USING gin ({PG_COLUMN})"
+)
+POSTGRES_DROP = [
+    "DROP INDEX IF EXISTS households_person_name_prefixes",
+    f"ALTER TABLE households_person DROP COLUMN IF EXISTS {PG_COLUMN}",
+    f"DROP FUNCTION IF EXISTS {PG_FUNCTION}(text)",
+]
+
+
+def words(q: str) -> list[str]:
+    """Folded query words (letters and digits only), at most MAX_WORDS."""
+    return _WORD.findall(fold(q or ""))[:MAX_WORDS]
+
+
+def name_filter(q: str, villages: Iterable[int] | None = None, vendor: str | None = None) -> Q | None:
+    """A filter on Person for the words of `q` (None when `q` has no word). `villages`, when given, is the
+    set of village ids the caller will restrict to anyway: SQLite then filters them inside the index."""
+    found = words(q)
+    if not found:
+        return None
+    vendor = vendor or default_connection.vendor
+    if vendor == "postgresql":
+        # Every word of every name is indexed with all its prefixes, so a prefix search is an exact match
+        # of lexemes, which GIN intersects quickly even for words as common as "thi" or "van".
+        query = " & ".join(found)
+        # A name usually matches few persons: take them from the index first, so that the planner does not
+        # walk a whole commune's persons instead (its estimate of an area joined through households is poor).
+        with default_connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM households_person WHERE {PG_COLUMN} @@ %s::tsquery LIMIT %s",
+                [query, PG_CANDIDATES + 1],
+            )
+            candidates = [row[0] for row in cursor.fetchall()]
+        if len(candidates) <= PG_CANDIDATES:
+            return Q(pk__in=candidates)
+        sql = f'"households_person"."{PG_COLUMN}" @@ %s::tsquery'  # constant SQL, the query is bound
+        expr = RawSQL(sql, [query], output_field=BooleanField())  # noqa: S611
+        return Q(expr)
+    if vendor == "sqlite":
+        match = " AND ".join(f'name_folded : "{w}"*' for w in found)
+        area = sorted(set(villages)) if villages is not None else None
+        if area is not None and len(area) <= MAX_VILLAGE_TOKENS:
+            if not area:
+                return Q(pk__in=[])
+            match += " AND (" + " OR ".join(f'village : "v{v}"' for v in area) + ")"
+        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # constant table name, query bound
+        return Q(id__in=RawSQL(sql, [match]))  # noqa: S611
+    # Other databases: word-prefix match without an index.
+    cond = Q()
+    for w in found:
+        cond &= Q(name_folded__startswith=w) | Q(name_folded__contains=f" {w}")
+    return cond
+
+
+def ensure_index(connection: Any = None, rebuild: bool = False) -> bool:
+    """Create what is missing of the search index; True when something was (re)built."""
+    connection = connection or default_connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            tables = set(connection.introspection.table_names(cursor, include_views=True))
+            if "households_person" not in tables:
+                return False
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'households_%_fts_%'"
+            )
+            present = {row[0] for row in cursor.fetchall()}
+            complete = set(SQLITE_TRIGGERS) <= present and FTS_TABLE in tables and VIEW in tables
+            if complete and not rebuild:
+                return False
+            for sql in SQLITE_DROP:
+                cursor.execute(sql)
+            cursor.execute(SQLITE_VIEW)
+            cursor.execute(SQLITE_TABLE)
+            for sql in SQLITE_TRIGGERS.values():
+                cursor.execute(sql)
+            cursor.execute(SQLITE_REBUILD)
+            return True
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'households_person_name_prefixes'")
+            if cursor.fetchone() is None and "households_person" in connection.introspection.table_names(
+                cursor
+            ):
+                cursor.execute(POSTGRES_FUNCTION)
+                cursor.execute(POSTGRES_COLUMN)
+                cursor.execute(POSTGRES_INDEX)
+                return True
+    return False
+
+
+def on_post_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    from django.db import connections
+
+    ensure_index(connections[using])

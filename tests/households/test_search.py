@@ -1,0 +1,127 @@
+"""Name search (tone marks ignored, words as prefixes in any order), by ID number, by village; the index
+follows inserts, renames, moves and deletions; lists are scoped and paginated."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from dantoc.households import search, selectors, services
+from dantoc.households.models import Household, Person
+
+from .conftest import person
+
+pytestmark = pytest.mark.django_db
+
+
+def names(user, **filters) -> set[str]:
+    return {p.full_name for p in selectors.persons(user, selectors.PersonFilters(**filters))}
+
+
+@pytest.mark.parametrize(
+    "q", ["vi thi mai", "Vi Thị Mai", "mai vi", "THI MAI", "v t m", "vi   mai", "VI-THI"]
+)
+def test_tone_insensitive_prefix_words_in_any_order(world, users, q) -> None:
+    assert "Vi Thị Mai" in names(users.officer, q=q)
+
+
+@pytest.mark.parametrize("q", ["mai vu", "thi mait", "xyz"])
+def test_every_word_must_match(world, users, q) -> None:
+    assert "Vi Thị Mai" not in names(users.officer, q=q)
+
+
+def test_decomposed_unicode_input_is_folded(world, users) -> None:
+    import unicodedata
+
+    assert "Vi Thị Mai" in names(users.officer, q=unicodedata.normalize("NFD", "Thị Mai"))
+
+
+def test_by_id_number_exact_and_by_village(world, users) -> None:
+    assert names(users.officer, q="020186001456") == {"Vi Thị Mai"}
+    assert names(users.officer, q="020186001457") == set()
+    assert names(users.officer, village="Na Pan") == {"Vi Thị Mai", "Hoàng Văn Nam"}
+    assert names(users.officer, unit=world.village) == {"Vi Thị Mai", "Hoàng Văn Nam"}
+
+
+def test_scope_inside_the_index(world, users) -> None:
+    """The commune officer's search restricts to their villages (inside FTS on SQLite)."""
+    person(world.other_household, "Vi Thị Mai", "F", 1990, world.nung, "spouse")
+    assert len([p for p in selectors.persons(users.officer, selectors.PersonFilters(q="vi thi mai"))]) == 2
+    found = list(selectors.persons(users.commune, selectors.PersonFilters(q="vi thi mai")))
+    assert [p.household_id for p in found] == [world.household.pk]
+
+
+def test_the_index_follows_renames_moves_and_deletions(world, users, tree) -> None:
+    services.update_person(users.commune, world.head, {"full_name": "Lộc Thị Mây"}, world.head.version)
+    assert names(users.officer, q="loc may") == {"Lộc Thị Mây"}
+    assert names(users.officer, q="vi thi mai") == set()
+    # a household moved to another village: the commune officer no longer finds its members
+    Household.objects.filter(pk=world.household.pk).update(village=world.other_village)
+    assert names(users.commune, q="loc may") == set()
+    assert names(users.officer, q="loc may") == {"Lộc Thị Mây"}
+    Household.objects.filter(pk=world.household.pk).update(village=world.village)
+    assert names(users.commune, q="loc may") == {"Lộc Thị Mây"}
+    Person.objects.filter(pk=world.child.pk).delete()
+    assert names(users.officer, q="hoang van nam") == set()
+
+
+def test_bulk_created_persons_are_indexed(world, users) -> None:
+    from dantoc.core.text import fold
+
+    Person.objects.bulk_create(
+        [
+            Person(
+                household=world.household,
+                full_name=n,
+                name_folded=fold(n),
+                sex="F",
+                birth_year=2000,
+                ethnic_group=world.tay,
+                relation="child",
+            )
+            for n in ("Nông Thị Lụa", "Nông Thị Lan")
+        ]
+    )
+    assert names(users.commune, q="nong thi l") == {"Nông Thị Lụa", "Nông Thị Lan"}
+
+
+def test_ensure_index_restores_a_lost_trigger(world, users) -> None:
+    if connection.vendor != "sqlite":
+        assert not search.ensure_index()
+        return
+    with connection.cursor() as c:
+        c.execute("DROP TRIGGER households_person_fts_ai")
+    assert search.ensure_index()
+    person(world.household, "Chu Văn Páo", "M", 2001, world.nung, "child")
+    assert names(users.commune, q="chu pao") == {"Chu Văn Páo"}
+
+
+def test_pagination_sorts_by_name_and_caps_the_count(world, users) -> None:
+    for i in range(7):
+        person(world.household, f"Lương Văn {chr(ord('A') + 6 - i)}", "M", 2000, world.tay, "child")
+    qs = selectors.persons(users.commune, selectors.PersonFilters(q="luong van"))
+    paged = selectors.paginate(qs, 1, size=3)
+    assert paged.count == 7 and not paged.capped and paged.page.paginator.num_pages == 3
+    assert [p.full_name for p in paged.items] == ["Lương Văn A", "Lương Văn B", "Lương Văn C"]
+    last = selectors.paginate(qs, 3, size=3)
+    assert [p.full_name for p in last.items] == ["Lương Văn G"]
+    capped = selectors.paginate(qs, 1, size=3, cap=5, browse=False)
+    assert capped.capped and capped.count == 6 and len(capped.items) == 3
+    browsing = selectors.paginate(selectors.persons(users.commune), 1, size=2, cap=3, browse=True)
+    assert browsing.capped and [p.full_name for p in browsing.items] == ["Hoàng Văn Nam", "Lương Văn A"]
+
+
+def test_filters_poverty_programme_year_sex_ethnic(world, users) -> None:
+    from dantoc.households.models import SupportRecord
+
+    SupportRecord.objects.create(
+        household=world.household, component=world.production, year=2018, kind="cash", value_vnd=1
+    )
+    o = users.officer
+    assert names(o, poverty="poor", year=2018) == {"Vi Thị Mai", "Hoàng Văn Nam"}
+    assert names(o, poverty="unknown", year=2018) == {"Lương Văn Tùng"}
+    assert names(o, program="30A", year=2018) == {"Vi Thị Mai", "Hoàng Văn Nam"}
+    assert names(o, program="30A", year=2019) == set()
+    assert names(o, year=2018) == {"Vi Thị Mai", "Hoàng Văn Nam"}
+    assert names(o, sex="M") == {"Hoàng Văn Nam", "Lương Văn Tùng"}
+    assert names(o, ethnic_group="02") == {"Lương Văn Tùng"}
