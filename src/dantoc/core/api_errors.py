@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from collections.abc import Callable
@@ -30,10 +31,8 @@ def domain_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Map the services' exceptions: 403 permission, 404 unseen object, 409 stale version, 422 invalid."""
 
     # Resolve string annotations in the operation's own module: Ninja reads them through the wrapper.
-    try:
+    with contextlib.suppress(NameError):
         func.__annotations__ = inspect.get_annotations(func, eval_str=True)
-    except NameError:
-        pass
 
     @functools.wraps(func)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
