@@ -16,6 +16,22 @@ BEFORE = dt.date(2025, 6, 30)
 PASSWORD = "dantoc-test-pw"
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    """Transactional tests flush the database after each test, and with it the reference data that
+    migrations seed (ethnic groups, classification types, the programme catalogue): put it back."""
+    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    from dantoc.geo.classification_types import ensure_classification_types
+    from dantoc.geo.ethnic import ensure_ethnic_groups
+    from dantoc.programs.catalogue import ensure_catalogue
+
+    ensure_ethnic_groups()
+    ensure_classification_types()
+    ensure_catalogue()
+
+
 @dataclass
 class Tree:
     province: AdminUnit
