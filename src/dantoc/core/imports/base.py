@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -123,6 +125,14 @@ class ImportKind:
     order: ClassVar[int] = 100
     # Rows shown on the notes sheet of the template (values in column order).
     examples: ClassVar[Sequence[Sequence[Any]]] = ()
+    # Folded words of sheet names to try first in a workbook of several sheets ("giai ngan").
+    sheet_hints: ClassVar[Sequence[str]] = ()
+    # True when prepare/plan/write may be called once per batch of rows (state kept in `ctx.cache`),
+    # so that a large file is read, checked and written in batches instead of all at once.
+    batched: ClassVar[bool] = False
+    # True when `plan` copes with rows that `prepare` rejected (it skips them), so that one run reports
+    # the errors found against stored records too, not only those of the first stage.
+    plan_after_errors: ClassVar[bool] = False
 
     def check_permission(self, user: Any) -> None:
         if user is None or not getattr(user, "can_write", False):
@@ -148,6 +158,10 @@ class ImportKind:
     def adjust_header(self, columns: dict[str, int], texts: dict[str, str]) -> None:
         """Re-map found columns in place (e.g. a lone "Huyện" column names the unit itself)."""
 
+    def check_columns(self, columns: set[str]) -> str | None:
+        """A message when the columns found cannot work together (beyond the required ones), else None."""
+        return None
+
     def read_preamble(self, ctx: ImportContext, lines: list[str]) -> None:
         """Take defaults from the title rows (a decision number, a date…). Nothing by default."""
 
@@ -161,6 +175,58 @@ class ImportKind:
     def write(self, ctx: ImportContext, rows: list[Row]) -> None:
         """Write the planned rows (inside the engine's transaction)."""
         raise NotImplementedError
+
+
+class SeenKeys:
+    """The first row of each key over a whole import, for duplicates between rows of different batches.
+
+    The current batch's keys are kept in a dict; at `end_batch` they are folded into sorted arrays of
+    64-bit hashes and row numbers (16 bytes a key instead of a few hundred for a dict of tuples), so a
+    million-row file does not keep a million keys alive. Two different keys would have to share a 64-bit
+    hash to be taken for duplicates.
+    """
+
+    def __init__(self) -> None:
+        self.current: dict[Any, int] = {}
+        self.batches: list[tuple[array[int], array[int]]] = []
+
+    def first(self, key: Any) -> int | None:
+        """The row that first had `key`, if any."""
+        found = self.current.get(key)
+        if found is not None or not self.batches:
+            return found
+        h = hash(key)
+        for hashes, rows in self.batches:
+            i = bisect_left(hashes, h)
+            if i < len(hashes) and hashes[i] == h:
+                return rows[i]
+        return None
+
+    def add(self, key: Any, row: int) -> int | None:
+        """Record `key` at `row` unless it was seen; returns the first row when it was."""
+        first = self.first(key)
+        if first is None:
+            self.current[key] = row
+        return first
+
+    def end_batch(self) -> None:
+        if self.current:
+            pairs = sorted((hash(k), r) for k, r in self.current.items())
+            self.batches.append((array("q", (h for h, _r in pairs)), array("q", (r for _h, r in pairs))))
+            self.current = {}
+
+
+def seen_keys(ctx: ImportContext, name: str) -> SeenKeys:
+    """The import's `SeenKeys` called `name` (its previous batch folded away when a new batch starts)."""
+    batch: int = ctx.cache.get("batch_number", 0)
+    found: tuple[SeenKeys, int] | None = ctx.cache.get(("seen", name))
+    if found is None:
+        found = ctx.cache[("seen", name)] = (SeenKeys(), batch)
+    keys, at = found
+    if at != batch:
+        keys.end_batch()
+        ctx.cache[("seen", name)] = (keys, batch)
+    return keys
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:

@@ -8,9 +8,11 @@ and sent as multi-row statements. Audit entries are written the same way.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
+from json.encoder import JSONEncoder, encode_basestring_ascii
 from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
@@ -36,6 +38,52 @@ _PLAIN = (
 )
 
 
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_ENCODE = (
+    _c_make_encoder(
+        None, JSONEncoder().default, encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
+    if _c_make_encoder is not None
+    else None
+)
+
+
+def json_dumps(value: Any) -> str:
+    """`json.dumps(value)` with the C encoder built once (json.dumps builds one per call)."""
+    if _ENCODE is None:
+        return json.dumps(value)
+    return "".join(_ENCODE(value, 0))
+
+
+def id_list(ids: Iterable[int]) -> Any:
+    """The right side of an `__in` lookup on integer ids as a single parameter.
+
+    `filter(work_id__in=id_list(ids))` skips Django's per-value preparation and the parameter limit
+    (no chunks): `IN (SELECT unnest(%s::bigint[]))` on PostgreSQL, `IN (SELECT value FROM json_each(%s))`
+    on SQLite; a plain list elsewhere.
+    """
+    from django.db.models.expressions import RawSQL
+
+    values = [int(i) for i in ids]
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [values])
+    if connection.vendor == "sqlite":
+        return RawSQL("SELECT value FROM json_each(%s)", [json_dumps(values)])
+    return values
+
+
+def text_list(texts: Iterable[str]) -> Any:
+    """As `id_list`, for text values."""
+    from django.db.models.expressions import RawSQL
+
+    values = [str(t) for t in texts]
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::text[])", [values])
+    if connection.vendor == "sqlite":
+        return RawSQL("SELECT value FROM json_each(%s)", [json_dumps(values)])
+    return values
+
+
 def _converter(field: models.Field[Any, Any]) -> Converter | None:
     """The database conversion of a field's values (None: as is); repeated values convert once."""
     if isinstance(field, models.ForeignKey) or (
@@ -43,6 +91,12 @@ def _converter(field: models.Field[Any, Any]) -> Converter | None:
     ):
         return None
     if isinstance(field, models.JSONField):
+        if field.encoder is None and connection.vendor == "sqlite":
+            return json_dumps
+        if field.encoder is None and connection.vendor == "postgresql":
+            from psycopg.types.json import Jsonb
+
+            return lambda value: Jsonb(value, dumps=json_dumps)
         adapt, encoder = connection.ops.adapt_json_value, field.encoder
         return lambda value: adapt(value, encoder)
     memo: dict[Any, Any] = {}
@@ -311,3 +365,95 @@ class AuditWriter:
         if self.rows:
             insert(AuditEntry, self.rows, returning=False)
             self.rows = []
+
+    def add_created(self, model: type[models.Model], ids: Sequence[int], text: Sequence[str]) -> None:
+        """Create entries for rows just inserted, built by the database from the rows themselves.
+
+        One INSERT … SELECT per batch: the snapshot is `json_object(…)` / `jsonb_build_object(…)` of the
+        same fields `audit.snapshot` records, the text is the `text` columns joined by spaces (as the
+        model's `__str__`). Models whose snapshot holds values the database would render differently
+        (booleans on SQLite, decimals, date-times, files) take the row-by-row path instead.
+        """
+        sql = _created_sql(model, tuple(text))
+        if sql is None:
+            for part in _chunks(sorted(ids), 5000):
+                for obj in model._default_manager.filter(pk__in=part):
+                    self.add(AuditEntry.Action.CREATE, model, obj.pk, str(obj), None, _instance_snapshot(obj))
+            return
+        self.flush()
+        at = AuditEntry._meta.get_field("at").get_db_prep_save(timezone.now(), connection)
+        ct = self.content_type(model)
+        with connection.cursor() as cursor:
+            for first, last in _runs(sorted(ids)):
+                cursor.execute(sql, [self.actor_id, ct, at, first, last])
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _runs(ids: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of sorted ids: [1, 2, 3, 7, 8] → [(1, 3), (7, 8)] (reserved ids come in one run)."""
+    runs: list[tuple[int, int]] = []
+    for pk in ids:
+        if runs and pk == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], pk)
+        else:
+            runs.append((pk, pk))
+    return runs
+
+
+def _instance_snapshot(obj: models.Model) -> dict[str, Any]:
+    from dantoc.core.audit import snapshot as audit_snapshot
+
+    return audit_snapshot(obj)
+
+
+_SQL_TYPES = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.ForeignKey,
+    models.DateField,
+)
+
+
+@cache
+def _created_sql(model: type[models.Model], text: tuple[str, ...]) -> str | None:
+    vendor = connection.vendor
+    if vendor not in ("sqlite", "postgresql"):
+        return None
+    meta = model._meta
+    quote = connection.ops.quote_name
+    pairs = []
+    for name in snapshot_fields(model):
+        field = next(f for f in meta.concrete_fields if f.attname == name)
+        if isinstance(field, models.DateTimeField | models.BooleanField) or not isinstance(field, _SQL_TYPES):
+            return None
+        pairs.append(f"'{name}', {quote(str(field.column))}")
+    build = "json_object" if vendor == "sqlite" else "jsonb_build_object"
+    columns = [quote(str(cast("models.Field[Any, Any]", meta.get_field(n)).column)) for n in text]
+    as_text = [f"CAST({c} AS TEXT)" for c in columns]
+    label = " || ' ' || ".join(as_text) if as_text else "''"
+    table = quote(meta.db_table)
+    pk = quote(str(meta.pk.column))
+    audit = quote(AuditEntry._meta.db_table)
+    names = ", ".join(
+        quote(c)
+        for c in (
+            "actor_id",
+            "action",
+            "content_type_id",
+            "at",
+            "object_id",
+            "object_repr",
+            "before",
+            "after",
+        )
+    )
+    return (
+        f"INSERT INTO {audit} ({names}) "
+        f"SELECT %s, 'create', %s, %s, CAST({pk} AS TEXT), SUBSTR({label}, 1, 255), NULL, {build}({', '.join(pairs)}) "
+        f"FROM {table} WHERE {pk} BETWEEN %s AND %s"
+    )

@@ -117,7 +117,7 @@ class Text(Column):
                     text = unneutralise(text)
                 if len(text) > limit:
                     return slow(value, ctx)  # raises with the message
-                if len(seen) < 200_000:
+                if len(seen) < 20_000:  # enough for repeated values; unique ones (names, vouchers) need none
                     seen[value] = text
             return text or None
 
@@ -209,6 +209,16 @@ class Money(Column):
     allow_negative: bool = False
     type_label: ClassVar[Any] = gettext_lazy("Số tiền")
 
+    def parser(self, ctx: CellContext) -> Callable[[Any], Any]:
+        multiplier, negative, slow = ctx.multiplier, self.allow_negative, self.convert
+
+        def parse(value: Any) -> Any:
+            if value.__class__ is float and value.is_integer() and (negative or value >= 0):
+                return int(value) * multiplier  # a whole number times the header's unit is exact
+            return slow(value, ctx)
+
+        return parse
+
     def convert(self, value: object, ctx: CellContext) -> Any:
         try:
             amount = parsing.parse_money(value, ctx.multiplier, ctx.number_style)
@@ -253,6 +263,20 @@ class Date(Column):
 @dataclass(frozen=True)
 class Year(Column):
     type_label: ClassVar[Any] = gettext_lazy("Năm")
+
+    def parser(self, ctx: CellContext) -> Callable[[Any], Any]:
+        slow = self.convert
+
+        def parse(value: Any) -> Any:
+            if (
+                value.__class__ is float
+                and value.is_integer()
+                and parsing.MIN_YEAR <= value <= parsing.MAX_YEAR
+            ):
+                return int(value)
+            return slow(value, ctx)
+
+        return parse
 
     def convert(self, value: object, ctx: CellContext) -> Any:
         try:

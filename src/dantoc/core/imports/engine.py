@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any
@@ -28,6 +29,9 @@ from dantoc.core.imports.reading import ImportFileError, Sheet, Source, Workbook
 SAMPLE_ROWS = 2000
 PROGRESS_EVERY = 2000
 MAX_SHEETS = 10
+# Kinds that take rows in batches (`ImportKind.batched`) get a file longer than this batch by batch.
+BATCH_ROWS = 50_000
+MAX_ERRORS = 100_000
 
 Progress = Callable[[str, int, int], None]
 
@@ -133,24 +137,44 @@ def run_import(
         result.add_error(None, None, None, str(exc))
         return result
     try:
-        rows = _read(workbook, kind, ctx, result, sheet)
+        stream = _read(workbook, kind, ctx, result, sheet)
+        if stream is None:
+            return result
+        kind.read_preamble(ctx, ctx.preamble)
+        first = list(islice(stream, BATCH_ROWS)) if kind.batched else list(stream)
+        more = next(stream, None) if kind.batched else None
+        if more is None:
+            _run_whole(kind, ctx, result, first, dry_run)
+        else:
+            _run_batched(kind, ctx, result, chain(_drain(first), [more], stream), dry_run)
     except ImportFileError as exc:
         result.add_error(None, None, None, str(exc))
-        return result
+        result.committed = False
     finally:
         workbook.close()
-    if rows is None:
-        return result
+    return result
+
+
+def _drain(rows: list[Row]) -> Iterator[Row]:
+    """The rows of a list, emptying it as they go (a batch already read is not kept for the whole import)."""
+    rows.reverse()
+    while rows:
+        yield rows.pop()
+
+
+def _run_whole(
+    kind: ImportKind, ctx: ImportContext, result: ImportResult, rows: list[Row], dry_run: bool
+) -> None:
+    """All rows at once: prepare outside the transaction, plan and write in it."""
     result.rows = len(rows)
-    kind.read_preamble(ctx, ctx.preamble)
     ctx.report("prepare", 0, len(rows))
     kind.prepare(ctx, rows)
     ctx.report("prepare", len(rows), len(rows))
     if dry_run or any(r.errors for r in rows):
-        if not any(r.errors for r in rows):
-            kind.plan(ctx, rows)
+        if kind.plan_after_errors or not any(r.errors for r in rows):
+            kind.plan(ctx, rows)  # reads only: reports the errors that need stored records too
         _finish(result, rows, ctx)
-        return result
+        return
     try:
         with transaction.atomic():
             _lock(kind.slug)
@@ -163,17 +187,88 @@ def run_import(
     except _Rejected:
         pass
     except (DatabaseError, ValidationError) as exc:
-        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        result.add_error(
-            None,
-            None,
-            None,
-            _("Không ghi được dữ liệu, không có gì thay đổi: %(error)s / Nothing was written: %(error)s")
-            % {"error": message},
-        )
+        _write_failed(result, exc)
     _finish(result, rows, ctx)
     result.committed = not dry_run and result.ok
-    return result
+
+
+def _run_batched(
+    kind: ImportKind, ctx: ImportContext, result: ImportResult, stream: Iterator[Row], dry_run: bool
+) -> None:
+    """A large file in batches of BATCH_ROWS rows, each prepared, planned and written before the next is read,
+    all in one transaction: memory stays flat, and an error in any row still rolls everything back."""
+    counts = dict.fromkeys((Status.CREATED, Status.UPDATED, Status.UNCHANGED), 0)
+    failed = False
+    outer = ctx.progress
+    if (
+        outer is not None
+    ):  # one bar for the whole file: rows read so far (prepare and write follow each batch)
+        ctx.progress = lambda phase, done, total: outer("batch", done, total) if phase == "read" else None
+    try:
+        with transaction.atomic() if not dry_run else nullcontext():  # a dry run holds no write lock
+            if not dry_run:
+                _lock(kind.slug)
+            while True:
+                rows = list(islice(stream, BATCH_ROWS))
+                if not rows:
+                    break
+                result.rows += len(rows)
+                ctx.cache["batch_number"] = ctx.cache.get("batch_number", 0) + 1
+                kind.prepare(ctx, rows)
+                if kind.plan_after_errors or not any(r.errors for r in rows):
+                    kind.plan(ctx, rows)
+                failed = failed or any(r.errors for r in rows)
+                if not failed and not dry_run:
+                    kind.write(ctx, rows)
+                _collect(result, rows, ctx, counts)
+                if len(result.errors) >= MAX_ERRORS:
+                    result.add_error(
+                        None,
+                        None,
+                        None,
+                        _(
+                            "Quá nhiều lỗi: dừng kiểm tra sau %(count)s lỗi. / Too many errors: checking stopped "
+                            "after %(count)s."
+                        )
+                        % {"count": len(result.errors)},
+                    )
+                    break
+            if failed and not dry_run:
+                raise _Rejected  # roll back the batches already written
+    except _Rejected:
+        pass
+    except (DatabaseError, ValidationError) as exc:
+        _write_failed(result, exc)
+    result.errors.sort(key=lambda e: e["row"] or 0)
+    result.cells.sort(key=lambda c: c[0] or 0)
+    if not result.errors:
+        result.created, result.updated, result.unchanged = (
+            counts[Status.CREATED],
+            counts[Status.UPDATED],
+            counts[Status.UNCHANGED],
+        )
+    result.committed = not dry_run and result.ok
+
+
+def _collect(result: ImportResult, rows: list[Row], ctx: ImportContext, counts: dict[str, int]) -> None:
+    columns = result.layout.get("columns", {})
+    for row in rows:
+        for key, message in row.errors:
+            result.add_error(row.number, columns.get(key) if key else None, ctx.column_name(key) if key else None,
+                             message)  # fmt: skip
+        if row.status in counts:
+            counts[row.status] += 1
+
+
+def _write_failed(result: ImportResult, exc: DatabaseError | ValidationError) -> None:
+    message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    result.add_error(
+        None,
+        None,
+        None,
+        _("Không ghi được dữ liệu, không có gì thay đổi: %(error)s / Nothing was written: %(error)s")
+        % {"error": message},
+    )
 
 
 def _lock(slug: str) -> None:
@@ -208,6 +303,8 @@ def _choose_sheet(
 ) -> tuple[Sheet, list[tuple[int, list[Any]]], hdr.HeaderMatch | None]:
     required = {c.key for c in kind.columns if c.required}
     names = [sheet] if sheet else workbook.sheet_names()[:MAX_SHEETS]
+    if kind.sheet_hints and len(names) > 1:  # the sheet a kind's name suggests first ("Giải ngân")
+        names.sort(key=lambda n: not any(h in parsing.fast_fold(n) for h in kind.sheet_hints))
     best: tuple[Sheet, list[tuple[int, list[Any]]], hdr.HeaderMatch | None] | None = None
     for name in names:
         current = workbook.sheet(name)
@@ -232,7 +329,7 @@ def _repaired_text(value: Any) -> str:
 
 def _read(
     workbook: Workbook, kind: ImportKind, ctx: ImportContext, result: ImportResult, sheet_name: str | None
-) -> list[Row] | None:
+) -> Iterator[Row] | None:
     sheet, head, match = _choose_sheet(workbook, kind, sheet_name)
     result.layout = {"sheet": sheet.name, "col_offset": sheet.col_offset, "encoding": sheet.encoding}
     if match is None:
@@ -267,6 +364,10 @@ def _read(
             _("Thiếu cột bắt buộc: %(columns)s. / Missing required columns: %(columns)s.")
             % {"columns": ", ".join(f'"{m}"' for m in missing)},
         )
+        return None
+    problem = kind.check_columns(set(match.columns))
+    if problem:
+        result.add_error(match.row_number, None, None, problem)
         return None
     ctx.headers = dict(match.texts)
     ctx.preamble = [
@@ -316,10 +417,15 @@ def _read(
         result,
         ctx,
         repairer if repairer.legacy_seen else None,
+        dict.fromkeys(c.key for c in kind.columns),
     )
-    result.converted_cells = repairer.converted_cells
-    result.legacy_encoding = repairer.encoding_used or match.legacy_encoding
-    return rows
+
+    def stream() -> Iterator[Row]:
+        yield from rows
+        result.converted_cells = repairer.converted_cells
+        result.legacy_encoding = repairer.encoding_used or match.legacy_encoding
+
+    return stream()
 
 
 def _trimmed_len(cells: list[Any]) -> int:
@@ -338,13 +444,15 @@ def _parse_rows(
     result: ImportResult,
     ctx: ImportContext,
     repairer: TextRepairer | None = None,
-) -> list[Row]:
+    blank: dict[str, None] | None = None,
+) -> Iterator[Row]:
+    """Rows as `Row`s; `values` holds every column of the kind (None for a column the file lacks)."""
     required_message = _("Thiếu giá trị bắt buộc. / A required value is missing.")
     fills = _data_merges(sheet, last_header_row)
     active: list[tuple[int, int, int, Any]] = []
     stt = match.stt_column
     total = sheet.total_rows or 0
-    rows: list[Row] = []
+    count = 0
     for number, cells in data:
         if fills or active:
             cells = _apply_merges(number, cells, fills, active)
@@ -361,7 +469,7 @@ def _parse_rows(
             continue
         if repairer is not None:
             repairer.start_row(cells)
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = blank.copy() if blank else {}
         row = Row(number, values)
         n = len(cells)
         for key, parse, j, required in specs:
@@ -375,11 +483,11 @@ def _parse_rows(
                 if value is None and required:
                     row.error(key, required_message)
             values[key] = value
-        rows.append(row)
-        if len(rows) % PROGRESS_EVERY == 0:
+        yield row
+        count += 1
+        if count % PROGRESS_EVERY == 0:
             ctx.report("read", number, max(total, number))
     ctx.report("read", total, total)
-    return rows
 
 
 _TOTAL_STARTS = {"tổng", "tong", "cộng", "cong", "tota", "gran"}

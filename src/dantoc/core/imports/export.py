@@ -123,7 +123,9 @@ def error_workbook(source: Source, result: ImportResult, filename: str | None = 
         width = max(int(layout.get("width") or 0), _max_col(columns) + 1)
         err_col = offset + width
         covered: set[tuple[int, int]] = set()
-        merges = [m for m in src.merged if m[0][0] + 1 < (header_rows[-1] if header_rows else 1) + 1]
+        # Every merge is kept: a commune merged down over its rows must still name them when the fixed
+        # file comes back.
+        merges = list(src.merged)
         for (r0, c0), (r1, c1) in merges:
             covered |= {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)} - {(r0, c0)}
         merge_at = {(r0, c0): (r1, c1) for (r0, c0), (r1, c1) in merges}

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+MEMO_LIMIT = 20_000
 TCVN3 = "tcvn3"
 VNI = "vni"
 UNICODE = "unicode"
@@ -417,7 +418,11 @@ class TextRepairer:
         found = self._memo.get(key)
         if found is None:
             out, encoding = self._convert(text, verdict)
-            found = self._memo[key] = (" ".join(out.split()), encoding)
+            found = (" ".join(out.split()), encoding)
+            if (
+                len(self._memo) < MEMO_LIMIT
+            ):  # repeated names (communes, kinds) hit; unique ones would only grow it
+                self._memo[key] = found
         if found[1]:
             self.converted[found[1]] += 1
         return found[0]

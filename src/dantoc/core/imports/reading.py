@@ -23,6 +23,9 @@ SPREADSHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 CSV_EXTENSIONS = {".csv", ".txt", ".tsv"}
 SUPPORTED_EXTENSIONS = SPREADSHEET_EXTENSIONS | CSV_EXTENSIONS
 SAMPLE_BYTES = 256 * 1024
+# An xlsx sheet whose XML is larger than this is streamed (xlsx_stream) rather than loaded by calamine,
+# which holds a whole sheet in memory (about 1 GB for a million rows of a dozen columns).
+STREAM_XML_BYTES = 96 * 1024 * 1024
 
 Cell = Any
 Merged = tuple[tuple[int, int], tuple[int, int]]
@@ -94,8 +97,12 @@ class Workbook:
             ext = sniffed
         self.kind = "csv" if ext in CSV_EXTENSIONS else "spreadsheet"
         self._calamine: Any = None
+        self._stream: Any = None
         if self.kind == "spreadsheet":
-            self._open_calamine()
+            if ext in (".xlsx", ".xlsm"):
+                self._stream = _large_xlsx(source)
+            if self._stream is None:
+                self._open_calamine()
 
     def _open_calamine(self) -> None:
         from python_calamine import CalamineError, CalamineWorkbook
@@ -118,6 +125,8 @@ class Workbook:
     def sheet_names(self) -> list[str]:
         if self.kind == "csv":
             return ["csv"]
+        if self._stream is not None:
+            return list(self._stream.sheet_names())
         from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
         names = [
@@ -130,6 +139,8 @@ class Workbook:
     def sheet(self, name: str | None = None) -> Sheet:
         if self.kind == "csv":
             return _csv_sheet(self.source)
+        if self._stream is not None:
+            return self._streamed_sheet(name)
         names = self.sheet_names()
         target = name if name is not None else names[0]
         try:
@@ -146,10 +157,45 @@ class Workbook:
         rows = ((i + 1, row) for i, row in enumerate(sheet.iter_rows()))
         return Sheet(target, rows, col_offset, merged, (end[0] + 1) if end else 0)
 
+    def _streamed_sheet(self, name: str | None) -> Sheet:
+        target = name if name is not None else self.sheet_names()[0]
+        if target not in self._stream.sheets:
+            raise ImportFileError(
+                _('Không đọc được trang tính "%(name)s": %(error)s / Cannot read sheet "%(name)s": %(error)s')
+                % {"name": target, "error": "?"}
+            )
+        col_offset, last_row, merged = self._stream.layout(target)
+        return Sheet(target, self._stream.rows(target, col_offset), col_offset, merged, last_row or 0)
+
     def close(self) -> None:
         if self._calamine is not None:
             self._calamine.close()
             self._calamine = None
+        if self._stream is not None:
+            self._stream.zip.close()
+            self._stream = None
+
+
+def _large_xlsx(source: Source) -> Any:
+    """A streaming reader when the file is an xlsx with a sheet above STREAM_XML_BYTES, else None."""
+    import zipfile
+
+    from dantoc.core.imports.xlsx_stream import StreamingXlsx
+
+    try:
+        if isinstance(source, str | os.PathLike):
+            reader = StreamingXlsx(str(source))
+        elif isinstance(source, bytes):
+            reader = StreamingXlsx(io.BytesIO(source))
+        else:
+            source.seek(0)
+            reader = StreamingXlsx(source)
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, SyntaxError):
+        return None  # calamine reports what is wrong with it
+    if reader.largest_part() > STREAM_XML_BYTES:
+        return reader
+    reader.zip.close()
+    return None
 
 
 def _peek(source: Source) -> bytes:

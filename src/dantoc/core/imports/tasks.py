@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 MAX_STORED_ERRORS = 2000
 # Share of the bar for each phase: (start, end) in per cent.
-PHASES = {"read": (2, 60), "prepare": (60, 75), "plan": (75, 85), "write": (85, 99)}
+PHASES = {"read": (2, 60), "prepare": (60, 75), "plan": (75, 85), "write": (85, 99), "batch": (2, 99)}
 
 
 class ProgressRecorder:
