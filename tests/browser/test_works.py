@@ -1,5 +1,5 @@
 """An officer creates a work, links it to its capital plan line, records a payment and sees the
-work's disbursed amount and rate move."""
+work's disbursed amount and rate move, on the work's page and on the monitoring page."""
 
 from __future__ import annotations
 
@@ -74,6 +74,12 @@ def test_create_a_work_record_a_payment_and_see_the_rate_move(
     expect(page.get_by_test_id("work-plan")).to_have_text("400.000.000 đồng")
     expect(page.get_by_test_id("work-rate")).to_have_text("0 %")
 
+    # the monitoring page: nothing disbursed yet against the year's plan
+    work_url = page.url
+    page.goto(f"{live_server.url}/reports/monitoring/?year={year}")
+    expect(page.get_by_test_id("rate-total")).to_have_attribute("data-rate", f"{0:.6f}")
+    page.goto(work_url)
+
     # record a payment (today, within the year's window)
     page.get_by_test_id("payment-open").click()
     payment = page.get_by_test_id("payment-form")
@@ -86,6 +92,10 @@ def test_create_a_work_record_a_payment_and_see_the_rate_move(
     expect(page.get_by_test_id("work-rate")).to_have_text("25 %")
     expect(page.get_by_test_id("work-investment-rate")).to_have_text("12,5 %")
     expect(page.get_by_test_id("payment-row")).to_contain_text("UNC 01")
+
+    # ... and the rate moves on the monitoring page
+    page.goto(f"{live_server.url}/reports/monitoring/?year={year}")
+    expect(page.get_by_test_id("rate-total")).to_have_attribute("data-rate", f"{0.25:.6f}")
 
     # the list shows the same figure, found without tone marks
     page.goto(f"{live_server.url}/works/")
