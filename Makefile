@@ -1,7 +1,8 @@
 # dantoc — make run | make test | make install
 SHELL := /bin/bash
 PYTHON ?= $(shell scripts/find-python)
-UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+# uv runs as a module of the chosen interpreter, so PATH and version-manager shims do not matter.
+UV ?= $(PYTHON) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON := $(PYTHON)
@@ -9,12 +10,13 @@ export UV_PYTHON_DOWNLOADS := never
 DANTOC_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export DANTOC_TEST_POSTGRES_URL
 
-.PHONY: install run test lint typecheck pytest-sqlite pytest-postgres messages compilemessages bench clean
+.PHONY: uv install run test lint typecheck pytest-sqlite pytest-postgres messages compilemessages bench clean
 
-$(UV):
-	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --user --quiet uv
+uv:
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv \
+	  || $(PYTHON) -m pip install --user --quiet uv
 
-install: | $(UV)
+install: uv
 	@$(UV) sync --frozen --quiet
 	@$(MAKE) --no-print-directory compilemessages
 
