@@ -27,6 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
+
+from bench._harness import create_postgres, django_setup, drop_postgres  # noqa: E402
+
 COMMUNES = 65
 VILLAGES = 10
 FAMILY = [
@@ -79,36 +82,6 @@ GIVEN_F = [
 ]
 ETHNIC = ["Nùng", "Tày", "Kinh", "Dao", "Sán Chay", "Hoa", "Mông"]
 RELATIONS = ["Chủ hộ", "Vợ", "Con", "Con"]
-
-
-def _pg(url: str) -> str:
-    return url.replace("postgres://", "postgresql://", 1)
-
-
-def create_postgres(url: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(_pg(url), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
-        conn.execute(f"CREATE DATABASE {name}")
-    return f"{url.rsplit('/', 1)[0]}/{name}"
-
-
-def drop_postgres(url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_pg(url), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def django_setup(url: str, workdir: Path) -> None:
-    os.environ["DANTOC_DATABASE_URL"] = url
-    os.environ.setdefault("DANTOC_SECRET_KEY", "bench-secret-key-not-for-production-0123456789")
-    os.environ.setdefault("DANTOC_VAR_DIR", str(workdir))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "dantoc.settings"
-    import django
-
-    django.setup()
 
 
 def person(rng: random.Random, serial: int, relation: str, head_year: int) -> dict[str, Any]:
