@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.db.models import Max
@@ -658,22 +659,8 @@ class WorksImport(ImportKind):
         created = [r for r in rows if r.status == Status.CREATED and r.ok]
         if created:
             self._create(ctx, created, writer)
-        updated = [r for r in rows if r.status == Status.UPDATED and r.ok]
-        if updated:
-            now = timezone.now()
-            changes = []
-            for row in updated:
-                stored = row.data["stored"]
-                after = {**stored, **row.data["changes"]}
-                changes.append(
-                    (
-                        stored["id"],
-                        {**row.data["changes"], "version": stored["version"] + 1, "updated_at": now},
-                    )
-                )
-                writer.add(AuditEntry.Action.UPDATE, Work, stored["id"], f"{after['code']} {after['name']}",
-                           bulk.snapshot(Work, stored), bulk.snapshot(Work, after))  # fmt: skip
-            bulk.update(Work, changes)
+        _write_updates(Work, [r for r in rows if r.status == Status.UPDATED and r.ok], writer,
+                       lambda after: f"{after['code']} {after['name']}")  # fmt: skip
         writer.flush()
 
     def _create(self, ctx: ImportContext, rows: list[Row], writer: bulk.AuditWriter) -> None:
@@ -1199,22 +1186,8 @@ class DisbursementsImport(ImportKind):
                 ctx.report("write", len(ids), len(created))
             ctx.cache.setdefault("first_new_payment", min(ids))
             writer.add_created(Disbursement, ids, ("date", "amount_vnd"))  # as Disbursement.__str__
-        updated = [r for r in rows if r.status == Status.UPDATED and not r.errors]
-        if updated:
-            now = timezone.now()
-            changes = []
-            for row in updated:
-                stored = row.data["stored"]
-                after = {**stored, **row.data["changes"]}
-                changes.append(
-                    (
-                        stored["id"],
-                        {**row.data["changes"], "version": stored["version"] + 1, "updated_at": now},
-                    )
-                )
-                writer.add(AuditEntry.Action.UPDATE, Disbursement, stored["id"], f"{after['date']} {after['amount_vnd']}",
-                           bulk.snapshot(Disbursement, stored), bulk.snapshot(Disbursement, after))  # fmt: skip
-            bulk.update(Disbursement, changes)
+        _write_updates(Disbursement, [r for r in rows if r.status == Status.UPDATED and not r.errors], writer,
+                       lambda after: f"{after['date']} {after['amount_vnd']}")  # fmt: skip
         writer.flush()
 
 
@@ -1298,3 +1271,22 @@ def _work_refs_by_code(ctx: ImportContext, written: set[str]) -> dict[str, _Work
     return {
         code.upper(): _WorkRef(pk, code, unit_id, year, paths[unit_id]) for pk, code, unit_id, year in found
     }
+
+
+def _write_updates(
+    model: Any, rows: list[Row], writer: bulk.AuditWriter, label: Callable[[dict[str, Any]], str]
+) -> None:
+    """Apply planned changes in bulk, bumping versions, with one audit entry per changed record."""
+    if not rows:
+        return
+    now = timezone.now()
+    changes = []
+    for row in rows:
+        stored = row.data["stored"]
+        after = {**stored, **row.data["changes"]}
+        changes.append(
+            (stored["id"], {**row.data["changes"], "version": stored["version"] + 1, "updated_at": now})
+        )
+        writer.add(AuditEntry.Action.UPDATE, model, stored["id"], label(after),
+                   bulk.snapshot(model, stored), bulk.snapshot(model, after))  # fmt: skip
+    bulk.update(model, changes)
