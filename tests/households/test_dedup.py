@@ -34,6 +34,18 @@ def test_inside_a_file() -> None:
     assert pairs == {(2, 3), (2, 4), (3, 4), (2, 7), (3, 7), (4, 7)}
 
 
+def test_unknown_sex_is_compared_with_both() -> None:
+    rows = [
+        Candidate(1, "Lò Thị Hoa", 1990, 10, None),  # sex not given
+        Candidate(2, "Lo Thi Hoa", 1990, 10, "F"),
+        Candidate(3, "Lò Thị Hoa", 1991, 10, "M"),  # a year apart, the other sex: still compatible with 1
+        Candidate(4, "Lo Thi Hoa", 1991, 10, "F"),
+        Candidate(5, "Lò Thị Hoa", 1990, 10, "M"),  # same year, other sex than 2
+    ]
+    pairs = {(m.a, m.b) for m in likely_duplicates(rows)}
+    assert pairs == {(1, 2), (1, 3), (1, 4), (1, 5), (2, 4), (3, 5)}
+
+
 def test_villages_across_the_reform(tree) -> None:
     old = AdminUnit(
         level=Level.VILLAGE,

@@ -212,6 +212,7 @@ class EthnicMatcher[G]:
     """
 
     SUGGESTION_CUTOFF = 50.0
+    MEMO_SIZE = 4096
 
     def __init__(self, groups: Iterable[G]) -> None:
         self.groups: list[G] = list(groups)
@@ -228,6 +229,7 @@ class EthnicMatcher[G]:
             self._by_key.pop(key, None)
         self._keys = list(self._by_key)
         self._key_groups = [g for g, _code in self._by_key.values()]
+        self._seen: dict[str, G | None] = {}  # a list repeats a handful of spellings thousands of times
 
     def _add(self, key: str, group: G, code: str) -> None:
         if not key:
@@ -248,6 +250,14 @@ class EthnicMatcher[G]:
         if name is None:
             return None
         text = str(name)
+        if text in self._seen:
+            return self._seen[text]
+        found = self._lookup(text)
+        if len(self._seen) < self.MEMO_SIZE:
+            self._seen[text] = found
+        return found
+
+    def _lookup(self, text: str) -> G | None:
         for key in _candidates(text):
             if key.isdigit():
                 found = self._by_code.get(f"{int(key):02d}")

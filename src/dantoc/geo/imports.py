@@ -35,7 +35,6 @@ from dantoc.core.imports.base import (
     duplicate_message,
 )
 from dantoc.core.imports.columns import Choice, Code, Date, Integer, Option, Text, Year
-from dantoc.core.imports.parsing import fast_fold
 from dantoc.core.imports.registry import register
 from dantoc.core.models import AuditEntry
 from dantoc.core.scoping import user_scope_prefix
@@ -100,7 +99,7 @@ _SPLIT = re.compile(r"\s*[;\n]\s*")
 def split_prefix(text: str) -> tuple[str | None, str]:
     """(kind named by a leading prefix, the name without it) — "Thị trấn Lộc Bình" → ("thi_tran", "Lộc Bình")."""
     name = " ".join(unicodedata.normalize("NFC", text).split())  # = dantoc.core.text.nfc
-    folded = fast_fold(name)
+    folded = fold(name)
     for prefix, kind in _PREFIXES:
         if folded.startswith(prefix) and len(folded) > len(prefix):
             rest = folded[len(prefix) :]
@@ -111,7 +110,7 @@ def split_prefix(text: str) -> tuple[str | None, str]:
     return None, name
 
 
-_fold = lru_cache(maxsize=65536)(fast_fold)
+_fold = lru_cache(maxsize=65536)(fold)
 
 
 def name_key(text: str) -> str:
@@ -517,7 +516,7 @@ class VillagesImport(ModelImportKind):
         hint, name = split_prefix(given["name"])
         if hint not in VILLAGE_KINDS:
             hint, name = None, nfc(given["name"])
-        values: dict[str, Any] = {"parent_id": commune.id, "name_folded": fast_fold(name), "name": name}
+        values: dict[str, Any] = {"parent_id": commune.id, "name_folded": fold(name), "name": name}
         defaults = ctx.cache.get((commune.id, hint))  # shared by the rows of a commune (read only)
         if defaults is None:
             defaults = ctx.cache[(commune.id, hint)] = {

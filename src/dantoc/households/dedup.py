@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -32,73 +32,106 @@ CHUNK = 500  # villages per database query
 MAX_HOPS = 12
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     key: Hashable
     name: str
     birth_year: int | None
     village_id: int | None
     sex: str | None = None
+    folded: str = ""  # the name already folded, when the caller has it (saves folding it again)
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     a: Hashable  # candidate key
     b: Hashable  # other candidate key, or a person id (against the database)
     score: float
 
 
-def _key(name: str) -> str:
-    """Folded name with its words sorted: `ratio` on it equals `token_sort_ratio` on the names."""
-    return " ".join(sorted(fold(name).split()))
+class _Keys(dict[str, str]):
+    """Folded name → its words sorted (`ratio` on these equals `token_sort_ratio` on the names); each
+    distinct name is keyed once per call, and lists repeat names a great deal."""
+
+    def __missing__(self, folded: str) -> str:
+        key = self[folded] = " ".join(sorted(folded.split()))
+        return key
+
+    def of(self, c: Candidate) -> str:
+        return self[c.folded or fold(c.name)]
 
 
-def _sex_ok(x: str | None, y: str | None) -> bool:
-    return not x or not y or x == y
+def _sexes(sex: str) -> tuple[str, ...]:
+    """Blocks a person of `sex` ("" when unknown) is compared with: when both are known they must agree."""
+    return ("M", "F", "") if not sex else (sex, "")
 
 
-def _pairs(
-    left: Sequence[tuple[Candidate, str]], right: Sequence[tuple[Candidate, str]], cutoff: float, same: bool
-) -> Iterable[tuple[int, int, float]]:
+class _Block:
+    __slots__ = ("cands", "keys")
+
+    def __init__(self) -> None:
+        self.cands: list[Candidate] = []
+        self.keys: list[str] = []
+
+
+def _pairs(left: _Block, right: _Block, cutoff: float, same: bool) -> list[tuple[int, int, float]]:
     """(i, j, score) for names of `left` and `right` scoring at least `cutoff` (i < j when `same`)."""
-    names = [n for _c, n in right]
-    for i, (_c, name) in enumerate(left):
+    out: list[tuple[int, int, float]] = []
+    names = right.keys
+    extract = process.extract
+    for i, name in enumerate(left.keys):
         offset = i + 1 if same else 0
-        choices = names[offset:]
-        if not choices:
+        if offset >= len(names):
             continue
-        for _choice, score, j in process.extract(
-            name, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
-        ):
-            yield i, j + offset, float(score)
+        choices = names[offset:] if offset else names
+        for _choice, score, j in extract(name, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None):
+            out.append((i, j + offset, float(score)))
+    return out
 
 
-def _blocks(
-    cands: Iterable[Candidate], family: dict[int, int]
-) -> dict[tuple[int, int], list[tuple[Candidate, str]]]:
-    blocks: dict[tuple[int, int], list[tuple[Candidate, str]]] = defaultdict(list)
+Blocks = dict[tuple[int, int, str], "_Block"]
+
+
+def blocks_of(cands: Iterable[Candidate], family: dict[int, int] | None = None) -> Blocks:
+    """The candidates blocked for comparison; build once, pass to both `likely_duplicates` and
+    `match_database`."""
+    return _blocks(cands, family or {}, _Keys())
+
+
+def _blocks(cands: Iterable[Candidate], family: dict[int, int], keys: _Keys) -> Blocks:
+    """Candidates by (village family, birth year, sex): only blocks that may hold a pair are compared."""
+    blocks: Blocks = defaultdict(_Block)
+    get = family.get
     for c in cands:
         if c.village_id is None or c.birth_year is None:
             continue
-        blocks[(family.get(c.village_id, c.village_id), c.birth_year)].append((c, _key(c.name)))
+        block = blocks[(get(c.village_id, c.village_id), c.birth_year, c.sex or "")]
+        block.cands.append(c)
+        block.keys.append(keys.of(c))
     return blocks
 
 
-def likely_duplicates(cands: Sequence[Candidate], family: dict[int, int] | None = None) -> list[Match]:
+def likely_duplicates(
+    cands: Sequence[Candidate], family: dict[int, int] | None = None, blocks: Blocks | None = None
+) -> list[Match]:
     """Likely duplicate pairs inside one set of candidates (each pair once, `a` first in the input)."""
-    blocks = _blocks(cands, family or {})
+    if blocks is None:
+        blocks = blocks_of(cands, family)
     order = {id(c): i for i, c in enumerate(cands)}
     found: list[Match] = []
-    for (village, year), group in blocks.items():
-        for i, j, score in _pairs(group, group, SAME_YEAR, same=True):
-            a, b = group[i][0], group[j][0]
-            if _sex_ok(a.sex, b.sex):
-                found.append(_ordered(a, b, score, order))
-        nxt = blocks.get((village, year + 1))
-        for i, j, score in _pairs(group, nxt or [], NEXT_YEAR, same=False):
-            a, b = group[i][0], nxt[j][0]  # type: ignore[index]
-            if _sex_ok(a.sex, b.sex):
-                found.append(_ordered(a, b, score, order))
+
+    def compare(group: _Block, other: _Block, cutoff: float, same: bool) -> None:
+        for i, j, score in _pairs(group, other, cutoff, same):
+            found.append(_ordered(group.cands[i], other.cands[j], score, order))
+
+    for (village, year, sex), group in blocks.items():
+        if len(group.keys) > 1:
+            compare(group, group, SAME_YEAR, True)
+        if not sex:  # unknown sex: also the known sexes of the same year (each such pair once, from here)
+            for known in ("M", "F"):
+                if (other := blocks.get((village, year, known))) is not None:
+                    compare(group, other, SAME_YEAR, False)
+        for other_sex in _sexes(sex):
+            if (nxt := blocks.get((village, year + 1, other_sex))) is not None:
+                compare(group, nxt, NEXT_YEAR, False)
     found.sort(key=lambda m: (-m.score, str(m.a), str(m.b)))
     return found
 
@@ -153,7 +186,10 @@ def village_families(village_ids: Iterable[int]) -> dict[int, int]:
 
 
 def match_database(
-    cands: Sequence[Candidate], exclude_ids: Iterable[int] = (), family: dict[int, int] | None = None
+    cands: Sequence[Candidate],
+    exclude_ids: Iterable[int] = (),
+    family: dict[int, int] | None = None,
+    blocks: Blocks | None = None,
 ) -> list[Match]:
     """Likely duplicates of each candidate among the persons stored (`Match.b` is a person id)."""
     from dantoc.households.models import Person
@@ -172,41 +208,46 @@ def match_database(
         for y in (c.birth_year - 1, c.birth_year, c.birth_year + 1)
     }
     excluded = set(exclude_ids)
-    stored: dict[tuple[int, int], list[tuple[Candidate, str]]] = defaultdict(list)
+    keys = _Keys()
+    stored: dict[tuple[int, int, str], _Block] = defaultdict(_Block)
     for start in range(0, len(villages), CHUNK):
         rows = Person.objects.filter(
             household__village_id__in=villages[start : start + CHUNK],
             birth_year__in=years,
             merged_into__isnull=True,
         ).values_list("pk", "name_folded", "birth_year", "sex", "household__village_id")
-        for pk, name, year, sex, village in rows:
+        for pk, name, year, sex, village in rows.iterator(chunk_size=5000):
             if pk in excluded:
                 continue
-            c = Candidate(pk, name, year, village, sex)
-            stored[(family.get(village, village), year)].append((c, _key(name)))
+            block = stored[(family.get(village, village), year, sex or "")]
+            block.cands.append(Candidate(pk, name, year, village, sex, folded=name))
+            block.keys.append(keys[name])
     found: list[Match] = []
-    blocks = _blocks(usable, family)
-    for (village, year), group in blocks.items():
+    for (village, year, sex), group in (
+        blocks if blocks is not None else _blocks(usable, family, keys)
+    ).items():
         for delta, cutoff in ((0, SAME_YEAR), (-1, NEXT_YEAR), (1, NEXT_YEAR)):
-            other = stored.get((village, year + delta))
-            if not other:
-                continue
-            for i, j, score in _pairs(group, other, cutoff, same=False):
-                a, b = group[i][0], other[j][0]
-                if _sex_ok(a.sex, b.sex):
-                    found.append(Match(a.key, b.key, score))
+            for other_sex in _sexes(sex):
+                other = stored.get((village, year + delta, other_sex))
+                if other is None:
+                    continue
+                for i, j, score in _pairs(group, other, cutoff, same=False):
+                    found.append(Match(group.cands[i].key, other.cands[j].key, score))
     found.sort(key=lambda m: (-m.score, str(m.a), str(m.b)))
     return found
 
 
-def existing_id_numbers(numbers: Iterable[str], chunk: int = 2000) -> dict[str, tuple[int, int, str]]:
+def existing_id_numbers(numbers: Iterable[str]) -> dict[str, tuple[int, int, str]]:
     """Stored persons holding any of the (normalised) numbers: number → (person id, household id, name)."""
+    from dantoc.core.imports.bulk import text_list
     from dantoc.households.models import Person
 
     wanted = sorted({n for n in numbers if n})
-    found: dict[str, tuple[int, int, str]] = {}
-    for start in range(0, len(wanted), chunk):
-        rows = Person.objects.filter(id_number__in=wanted[start : start + chunk]).exclude(id_number="")
-        for number, pk, household, name in rows.values_list("id_number", "pk", "household_id", "full_name"):
-            found[number] = (pk, household, name)
-    return found
+    if not wanted:
+        return {}
+    # `<> ''` lets SQLite use the partial unique index on the number
+    rows = Person.objects.filter(id_number__in=text_list(wanted)).exclude(id_number="")
+    return {
+        number: (pk, household, name)
+        for number, pk, household, name in rows.values_list("id_number", "pk", "household_id", "full_name")
+    }

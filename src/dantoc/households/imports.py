@@ -45,7 +45,7 @@ from dantoc.core.imports.columns import (
     Text,
     Year,
 )
-from dantoc.core.imports.parsing import MAX_YEAR, MIN_YEAR, fast_fold, parse_date
+from dantoc.core.imports.parsing import MAX_YEAR, MIN_YEAR, parse_date
 from dantoc.core.imports.registry import register
 from dantoc.core.models import AuditEntry
 from dantoc.core.scoping import scoped
@@ -53,7 +53,7 @@ from dantoc.core.text import fold, nfc
 from dantoc.geo.ethnic import UnknownEthnicGroup, ethnic_matcher
 from dantoc.geo.imports import MatchError, UnitMatcher
 from dantoc.geo.models import Level
-from dantoc.households import dedup
+from dantoc.households import dedup, search
 from dantoc.households.ids import id_number_errors, normalize_id_number
 from dantoc.households.models import Household, Person, PovertyStatus, Relation, SupportKind, SupportRecord
 
@@ -331,8 +331,9 @@ class HouseholdsImport(ImportKind):
         self._check_ids(rows)
 
     def _person(self, ctx: ImportContext, row: Row) -> None:
-        birth = row.get("birth_date")
-        year, date = row.get("birth_year"), None
+        v = row.values  # column key → parsed value (None when empty); read directly, once per cell
+        birth = v.get("birth_date")
+        year, date = v.get("birth_year"), None
         if birth is not None:
             if birth[0] == "date":
                 date = birth[1]
@@ -351,26 +352,28 @@ class HouseholdsImport(ImportKind):
             row.error("birth_date", _("Thiếu ngày sinh hoặc năm sinh. / The birth date or year is missing."))
         elif year > ctx.today.year:
             row.error("birth_date", _("Năm sinh ở tương lai. / The birth year is in the future."))
-        if not row.get("sex"):
+        sex, relation = v.get("sex"), v.get("relation")
+        if not sex:
             row.error("sex", _("Thiếu giới tính (Nam/Nữ). / The sex (Nam/Nữ) is missing."))
-        if not row.get("relation") and "household_code" not in ctx.headers:
+        if not relation and "household_code" not in ctx.headers:
             row.error("relation", _("Thiếu quan hệ với chủ hộ. / The relation to the head is missing."))
         group = _ethnic(row)
-        if group is None and not row.get("ethnic"):
+        if group is None and not v.get("ethnic"):
             row.error("ethnic", _("Thiếu dân tộc. / The ethnic group is missing."))
-        name = nfc(row.get("full_name") or "")
-        number = row.get("id_number") or ""
-        for message in id_number_errors(number, year, row.get("sex")):
-            row.error("id_number", message)
+        name = nfc(v.get("full_name") or "")
+        number = v.get("id_number") or ""
+        if number:
+            for message in id_number_errors(number, year, sex):
+                row.error("id_number", message)
         row.data["person"] = {
             "full_name": name,
-            "name_folded": fast_fold(name),
-            "sex": row.get("sex"),
+            "name_folded": fold(name),
+            "sex": sex,
             "birth_date": date,
             "birth_year": year,
             "ethnic_group_id": group,
             "id_number": number,
-            "relation": row.get("relation") or Relation.OTHER,
+            "relation": relation or Relation.OTHER,
         }
 
     def _household(self, ctx: ImportContext, key: tuple[str, Any], members: list[Row]) -> None:
@@ -607,19 +610,21 @@ class HouseholdsImport(ImportKind):
                 r.data["person"]["birth_year"],
                 r.data["household"]["village"].id,
                 r.data["person"]["sex"],
+                folded=r.data["person"]["name_folded"],
             )
             for r in new
         ]
         if not cands:
             return
         family = dedup.village_families({c.village_id for c in cands if c.village_id})
+        blocks = dedup.blocks_of(cands, family)
         found: list[dict[str, Any]] = [
             {"row": m.a, "other_row": m.b, "score": round(m.score, 1)}
-            for m in dedup.likely_duplicates(cands, family)
+            for m in dedup.likely_duplicates(cands, family, blocks)
         ]
         found += [
             {"row": m.a, "person": m.b, "score": round(m.score, 1)}
-            for m in dedup.match_database(cands, family=family)
+            for m in dedup.match_database(cands, family=family, blocks=blocks)
         ]
         ctx.cache["likely_duplicates"] = found
         _last_duplicates.set(found)
@@ -650,14 +655,7 @@ class HouseholdsImport(ImportKind):
         for info, pk, rec in zip(new, ids, records, strict=True):
             rec["id"] = pk
             info["stored"] = rec
-        writer.add_many(
-            AuditEntry.Action.CREATE,
-            Household,
-            (
-                (pk, rec["code"], None, bulk.snapshot(Household, rec))
-                for pk, rec in zip(ids, records, strict=True)
-            ),
-        )
+        writer.add_created(Household, ids, ("code",))  # as Household.__str__
         changes = []
         now = dt.datetime.now(dt.UTC)
         for info in infos:
@@ -718,16 +716,10 @@ class HouseholdsImport(ImportKind):
             for rec, pk in zip(records, reserved, strict=True):
                 rec["id"] = pk
         ids: list[int] = []
-        for part in chunks(records):
-            ids.extend(bulk.insert(Person, part, with_pk=reserved is not None))
-        writer.add_many(
-            AuditEntry.Action.CREATE,
-            Person,
-            (
-                (pk, rec["full_name"], None, bulk.snapshot(Person, rec))
-                for pk, rec in zip(ids, records, strict=True)
-            ),
-        )
+        with search.bulk_indexing():
+            for part in chunks(records):
+                ids.extend(bulk.insert(Person, part, with_pk=reserved is not None))
+        writer.add_created(Person, ids, ("full_name",))  # as Person.__str__
         now = dt.datetime.now(dt.UTC)
         changes = []
         for row in rows:
@@ -787,14 +779,7 @@ class HouseholdsImport(ImportKind):
         ids: list[int] = []
         for part in chunks(new):
             ids.extend(bulk.insert(PovertyStatus, part))
-        writer.add_many(
-            AuditEntry.Action.CREATE,
-            PovertyStatus,
-            (
-                (pk, f"{r['household_id']} {r['year']}", None, bulk.snapshot(PovertyStatus, r))
-                for pk, r in zip(ids, new, strict=True)
-            ),
-        )
+        writer.add_created(PovertyStatus, ids, ("household", "year", "status"))  # as PovertyStatus.__str__
         bulk.update(PovertyStatus, changes)
 
 

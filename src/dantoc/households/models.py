@@ -51,12 +51,13 @@ class Person(TrackedModel):
     `save()` stores the name in NFC and its search key `name_folded`; bulk writes must set both
     (`nfc(name)`, `fold(name)`). The name index follows `name_folded` by itself (households.search)."""
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
+    # indexed by person_household_cover, which starts with it
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members", db_index=False)
     full_name = models.CharField(_("họ và tên"), max_length=128)
     name_folded = models.CharField(max_length=128, editable=False, db_index=True)
     sex = models.CharField(_("giới tính"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("ngày sinh"), null=True, blank=True)
-    birth_year = models.PositiveSmallIntegerField(_("năm sinh"), db_index=True)
+    birth_year = models.PositiveSmallIntegerField(_("năm sinh"))
     ethnic_group = models.ForeignKey(
         "geo.EthnicGroup", on_delete=models.PROTECT, related_name="+", verbose_name=_("dân tộc")
     )
@@ -69,6 +70,7 @@ class Person(TrackedModel):
         blank=True,
         related_name="+",
         verbose_name=_("đã gộp vào"),
+        db_index=False,  # person_merged_into: the few merged rows only
     )
 
     scope_path = "household__village__path"
@@ -77,13 +79,15 @@ class Person(TrackedModel):
         verbose_name = _("nhân khẩu")
         verbose_name_plural = _("nhân khẩu")
         ordering = ["household", "id"]
+        # Few indexes: every one is paid for on each of the many rows an import writes.
         indexes = [
-            models.Index(fields=["name_folded", "birth_year"]),
-            models.Index(fields=["ethnic_group"]),
             # members of a household and its head, read from the index alone (reports, lists)
             models.Index(
                 fields=["household", "merged_into", "relation", "ethnic_group", "sex"],
                 name="person_household_cover",
+            ),
+            models.Index(
+                fields=["merged_into"], condition=Q(merged_into__isnull=False), name="person_merged_into"
             ),
         ]
         constraints = [

@@ -18,9 +18,11 @@ after every `migrate` (post_migrate) and restores them (rebuilding the index).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
+from django.db import DatabaseError
 from django.db import connection as default_connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
@@ -109,6 +111,41 @@ POSTGRES_DROP = [
     f"ALTER TABLE households_person DROP COLUMN IF EXISTS {PG_COLUMN}",
     f"DROP FUNCTION IF EXISTS {PG_FUNCTION}(text)",
 ]
+
+
+@contextmanager
+def bulk_indexing(connection: Any = None) -> Iterator[None]:
+    """Around a bulk insert of persons inside a transaction. On SQLite the per-row index trigger is
+    suspended and the new rows are indexed by one INSERT … SELECT at the end (an order of magnitude
+    faster for many rows). DDL is transactional in SQLite and a write transaction excludes other
+    writers, so no other insert can miss the index, and a failure rolls the trigger back with the rest."""
+    connection = connection or default_connection
+    if connection.vendor != "sqlite" or not connection.in_atomic_block:
+        yield
+        return
+    trigger = "households_person_fts_ai"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = %s", [trigger])
+        if cursor.fetchone() is None:
+            yield
+            return
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM households_person")
+        (top,) = cursor.fetchone()
+        cursor.execute(f"DROP TRIGGER {trigger}")
+    try:
+        yield
+    except BaseException:
+        with suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute(SQLITE_TRIGGERS[trigger])  # the rollback restores it too
+        raise
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {FTS_TABLE}(rowid, name_folded, village) "
+            "SELECT p.id, p.name_folded, 'v' || h.village_id FROM households_person p "
+            "JOIN households_household h ON h.id = p.household_id WHERE p.id > %s",
+            [top],
+        )
+        cursor.execute(SQLITE_TRIGGERS[trigger])
 
 
 def words(q: str) -> list[str]:

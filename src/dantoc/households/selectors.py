@@ -474,7 +474,9 @@ def likely_duplicates(user: Any, within: AdminUnit, limit: int = 200) -> list[Du
     )
     rows = list(qs.values_list("pk", "name_folded", "birth_year", "household__village_id", "sex"))
     family = dedup.village_families({r[3] for r in rows})
-    cands = [dedup.Candidate(pk, name, year, village, sex) for pk, name, year, village, sex in rows]
+    cands = [
+        dedup.Candidate(pk, name, year, village, sex, folded=name) for pk, name, year, village, sex in rows
+    ]
     matches = dedup.likely_duplicates(cands, family)
     ids = {int(m.a) for m in matches} | {int(m.b) for m in matches}  # type: ignore[call-overload]
     decided = decided_pairs(ids)

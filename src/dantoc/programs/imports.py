@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy
 from dantoc.core.imports import bulk
 from dantoc.core.imports.base import ImportContext, ImportKind, Row, Status, chunks, duplicate_message
 from dantoc.core.imports.columns import Choice, Date, Money, Option, Text, Year
-from dantoc.core.imports.parsing import fast_fold
 from dantoc.core.imports.registry import register
 from dantoc.core.models import AuditEntry
 from dantoc.core.text import fold, nfc
@@ -52,7 +51,7 @@ _PARENS = re.compile(r"\(([^()]*)\)")
 
 def compact(text: str) -> str:
     """Comparable key of a name or code: folded, letters and digits only ("CT 135" → "ct135")."""
-    return _NON_ALNUM.sub("", fast_fold(text))
+    return _NON_ALNUM.sub("", fold(text))
 
 
 def _d(value: dt.date) -> str:

@@ -31,10 +31,10 @@ from dantoc.core.imports.base import (
     seen_keys,
 )
 from dantoc.core.imports.columns import Choice, Code, Date, Money, Option, Text, Year
-from dantoc.core.imports.parsing import fast_fold
 from dantoc.core.imports.registry import register
 from dantoc.core.models import AuditEntry
 from dantoc.core.scoping import user_scope_prefix
+from dantoc.core.text import fold
 from dantoc.geo.imports import (
     COMMUNE_ALIASES,
     DISTRICT_ALIASES,
@@ -165,7 +165,7 @@ _KIND_OF_WORD = dict(_KIND_WORDS)
 
 def kind_from_name(name: str) -> str:
     """The kind a work's name suggests (its first telling word), else "other"."""
-    m = _KIND_PATTERN.search(fast_fold(name))
+    m = _KIND_PATTERN.search(fold(name))
     return str(_KIND_OF_WORD[m.group(1)]) if m else str(WorkKind.OTHER)
 
 
@@ -458,7 +458,7 @@ class WorksImport(ImportKind):
                 continue
             values: dict[str, Any] = {
                 "name": v["name"],
-                "name_folded": fast_fold(v["name"]),
+                "name_folded": fold(v["name"]),
                 "program_id": program.pk,
                 "year": year,
                 "unit_id": unit.id,
@@ -1071,7 +1071,7 @@ class DisbursementsImport(ImportKind):
                     message = str(exc)
                 out[row.number] = ("commune", message)
                 continue
-            wanted[row.number] = (candidates, fast_fold(v["work_name"]))
+            wanted[row.number] = (candidates, fold(v["work_name"]))
         unit_ids = sorted({u.id for c, _n in wanted.values() for u in c})
         paths = {u.id: u.path for c, _n in wanted.values() for u in c}
         names = sorted({n for _c, n in wanted.values()})

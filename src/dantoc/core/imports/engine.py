@@ -25,6 +25,7 @@ from dantoc.core.imports.base import ImportContext, ImportKind, Row, Status
 from dantoc.core.imports.columns import CellContext, CellError, Integer, Money, Number
 from dantoc.core.imports.legacy import TextRepairer, read_cell
 from dantoc.core.imports.reading import ImportFileError, Sheet, Source, Workbook
+from dantoc.core.text import fold
 
 SAMPLE_ROWS = 2000
 PROGRESS_EVERY = 2000
@@ -304,7 +305,7 @@ def _choose_sheet(
     required = {c.key for c in kind.columns if c.required}
     names = [sheet] if sheet else workbook.sheet_names()[:MAX_SHEETS]
     if kind.sheet_hints and len(names) > 1:  # the sheet a kind's name suggests first ("Giải ngân")
-        names.sort(key=lambda n: not any(h in parsing.fast_fold(n) for h in kind.sheet_hints))
+        names.sort(key=lambda n: not any(h in fold(n) for h in kind.sheet_hints))
     best: tuple[Sheet, list[tuple[int, list[Any]]], hdr.HeaderMatch | None] | None = None
     for name in names:
         current = workbook.sheet(name)

@@ -13,28 +13,6 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
-# --- Folding ----------------------------------------------------------------------------------
-def _fold_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
-        ch = chr(code)
-        folded = fold(ch)
-        if folded != ch and folded.isascii() and len(folded) == 1:
-            table[code] = folded
-    return table
-
-
-_FOLD_TABLE = _fold_table()
-
-
-def fast_fold(text: str) -> str:
-    """`dantoc.core.text.fold` for precomposed Latin text by table lookup (same result, ~5x faster)."""
-    converted = text.translate(_FOLD_TABLE)
-    if converted.isascii():
-        return " ".join(converted.split()).lower()
-    return fold(text)
-
-
 # --- Headers ----------------------------------------------------------------------------------
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # Money units as headers state them, on folded text: "(triệu đồng)", "(Tr.đ)", "ĐVT: tỷ đồng", "(1.000 đ)".
