@@ -42,7 +42,10 @@ class AuditEntry(models.Model):
         verbose_name=_("người thực hiện"),
     )
     action = models.CharField(_("thao tác"), max_length=10, choices=Action.choices)
-    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    # indexed by the (content type, object, time) index, which starts with it
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(_("đối tượng"), max_length=255)
     before: models.JSONField[Any] = models.JSONField(_("trước"), null=True, blank=True)

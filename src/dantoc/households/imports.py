@@ -649,11 +649,8 @@ class HouseholdsImport(ImportKind):
             {"code": i["code"] or codes[id(i)], "village_id": i["village"].id, "address": "", "phone": ""}
             for i in new
         ]
-        ids: list[int] = []
-        for part in chunks(records):
-            ids.extend(bulk.insert(Household, part))
-        for info, pk, rec in zip(new, ids, records, strict=True):
-            rec["id"] = pk
+        ids = bulk.insert_new(Household, records)
+        for info, rec in zip(new, records, strict=True):
             info["stored"] = rec
         writer.add_created(Household, ids, ("code",))  # as Household.__str__
         changes = []
@@ -711,14 +708,8 @@ class HouseholdsImport(ImportKind):
     def _write_persons(self, ctx: ImportContext, rows: list[Row], writer: bulk.AuditWriter) -> None:
         created = [r for r in rows if r.status == Status.CREATED]
         records = [{**r.data["person"], "household_id": r.data["household"]["stored"]["id"]} for r in created]
-        reserved = bulk.reserve_ids(Person, len(records))
-        if reserved is not None:
-            for rec, pk in zip(records, reserved, strict=True):
-                rec["id"] = pk
-        ids: list[int] = []
         with search.bulk_indexing():
-            for part in chunks(records):
-                ids.extend(bulk.insert(Person, part, with_pk=reserved is not None))
+            ids = bulk.insert_new(Person, records)
         writer.add_created(Person, ids, ("full_name",))  # as Person.__str__
         now = dt.datetime.now(dt.UTC)
         changes = []
@@ -776,9 +767,7 @@ class HouseholdsImport(ImportKind):
                     before,
                     bulk.snapshot(PovertyStatus, rec),
                 )
-        ids: list[int] = []
-        for part in chunks(new):
-            ids.extend(bulk.insert(PovertyStatus, part))
+        ids = bulk.insert_new(PovertyStatus, new)
         writer.add_created(PovertyStatus, ids, ("household", "year", "status"))  # as PovertyStatus.__str__
         bulk.update(PovertyStatus, changes)
 

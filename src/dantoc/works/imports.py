@@ -26,7 +26,6 @@ from dantoc.core.imports.base import (
     ImportKind,
     Row,
     Status,
-    chunks,
     duplicate_message,
     seen_keys,
 )
@@ -686,14 +685,7 @@ class WorksImport(ImportKind):
                 "owner_id": actor,
             }
             records.append(record)
-        reserved = bulk.reserve_ids(Work, len(records))
-        if reserved is not None:
-            for record, pk in zip(records, reserved, strict=True):
-                record["id"] = pk
-        ids: list[int] = []
-        for part in chunks(records):
-            ids.extend(bulk.insert(Work, part, with_pk=reserved is not None))
-            ctx.report("write", len(ids), len(records))
+        ids = bulk.insert_new(Work, records, lambda done, total: ctx.report("write", done, total))
         today = ctx.today
         bulk.insert(
             WorkStatusChange,
@@ -1176,14 +1168,7 @@ class DisbursementsImport(ImportKind):
         writer = bulk.AuditWriter(ctx.actor_id)
         created = [r.data["values"] for r in rows if r.status == Status.CREATED and not r.errors]
         if created:
-            reserved = bulk.reserve_ids(Disbursement, len(created))
-            if reserved is not None:
-                for record, pk in zip(created, reserved, strict=True):
-                    record["id"] = pk
-            ids: list[int] = []
-            for part in chunks(created):
-                ids.extend(bulk.insert(Disbursement, part, with_pk=reserved is not None))
-                ctx.report("write", len(ids), len(created))
+            ids = bulk.insert_new(Disbursement, created, lambda done, total: ctx.report("write", done, total))
             ctx.cache.setdefault("first_new_payment", min(ids))
             writer.add_created(Disbursement, ids, ("date", "amount_vnd"))  # as Disbursement.__str__
         _write_updates(Disbursement, [r for r in rows if r.status == Status.UPDATED and not r.errors], writer,

@@ -143,6 +143,32 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
     return None
 
 
+def insert_new(
+    model: type[models.Model],
+    records: list[dict[str, Any]],
+    progress: Callable[[int, int], None] | None = None,
+    chunk: int = 5000,
+) -> list[int]:
+    """Insert new rows in chunks; their primary keys, also set on each record.
+
+    Keys are reserved ahead (`reserve_ids`) wherever the database allows, so the rows go in without
+    RETURNING: COPY on PostgreSQL, one prepared statement on SQLite."""
+    pk_name = model._meta.pk.attname
+    reserved = reserve_ids(model, len(records))
+    if reserved is not None:
+        for record, pk in zip(records, reserved, strict=True):
+            record[pk_name] = pk
+    ids: list[int] = []
+    for start in range(0, len(records), chunk):
+        ids.extend(insert(model, records[start : start + chunk], with_pk=reserved is not None))
+        if progress is not None:
+            progress(len(ids), len(records))
+    if reserved is None:
+        for record, pk in zip(records, ids, strict=True):
+            record[pk_name] = pk
+    return ids
+
+
 def _max_params() -> int:
     limit = connection.features.max_query_params
     return min(limit or 30000, 30000)
