@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, When
 from django.http import Http404
 
+from dantoc.core.imports.bulk import id_list
 from dantoc.core.scoping import scoped
 from dantoc.core.text import fold
 from dantoc.geo.models import (
@@ -131,14 +132,16 @@ def _choose(edges: list[UnitLineage]) -> list[tuple[int, Decimal, str]]:
 def _step(ids: set[int], forward: bool) -> dict[int, list[UnitLineage]]:
     field = "predecessor_id" if forward else "successor_id"
     grouped: dict[int, list[UnitLineage]] = defaultdict(list)
-    for edge in UnitLineage.objects.filter(**{f"{field}__in": ids}).order_by("pk"):
+    for edge in UnitLineage.objects.filter(**{f"{field}__in": id_list(ids)}).order_by("pk"):
         grouped[getattr(edge, field)].append(edge)
     return grouped
 
 
 def rebase_map(unit_ids: set[int], on: dt.date) -> list[Allocation]:
     """Where each unit's territory lies on `on`, following lineage edges forward, hop by hop."""
-    valid = set(AdminUnit.objects.filter(pk__in=unit_ids).filter(valid_on(on)).values_list("pk", flat=True))
+    valid = set(
+        AdminUnit.objects.filter(pk__in=id_list(unit_ids)).filter(valid_on(on)).values_list("pk", flat=True)
+    )
     result = [Allocation(u, u, Decimal(1), (Rule.SAME,)) for u in unit_ids if u in valid]
     frontier: dict[int, list[tuple[int, Decimal, tuple[str, ...]]]] = {
         u: [(u, Decimal(1), ())] for u in unit_ids if u not in valid
@@ -149,7 +152,11 @@ def rebase_map(unit_ids: set[int], on: dt.date) -> list[Allocation]:
         current = {cur for paths in frontier.values() for cur, _w, _r in paths}
         edges = _step(current, forward=True)
         nxt_ids = {e.successor_id for es in edges.values() for e in es if e.successor_id}
-        ok = set(AdminUnit.objects.filter(pk__in=nxt_ids).filter(valid_on(on)).values_list("pk", flat=True))
+        ok = set(
+            AdminUnit.objects.filter(pk__in=id_list(nxt_ids))
+            .filter(valid_on(on))
+            .values_list("pk", flat=True)
+        )
         new_frontier: dict[int, list[tuple[int, Decimal, tuple[str, ...]]]] = {}
         for source, paths in frontier.items():
             for cur, weight, rules in paths:

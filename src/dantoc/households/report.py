@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dantoc.core.imports.bulk import id_list
 from dantoc.core.scoping import user_scope_prefix
 from dantoc.geo.models import AdminUnit, EthnicGroup, Level, UnitLineage, valid_on
 from dantoc.geo.selectors import rebase_map
@@ -162,11 +163,11 @@ def map_villages(ids: Iterable[int], on: dt.date) -> dict[int, int | None]:
     A row's period is bounded by its ancestors' (a village without dates under a commune created in 2025
     exists from 2025)."""
     ids = set(ids)
-    paths = dict(AdminUnit.objects.filter(pk__in=ids).values_list("pk", "path"))
+    paths = dict(AdminUnit.objects.filter(pk__in=id_list(ids)).values_list("pk", "path"))
     chain_ids = {int(x) for p in paths.values() for x in p.strip("/").split("/") if x}
     periods = {
         pk: (vf, vt)
-        for pk, vf, vt in AdminUnit.objects.filter(pk__in=chain_ids).values_list(
+        for pk, vf, vt in AdminUnit.objects.filter(pk__in=id_list(chain_ids)).values_list(
             "pk", "valid_from", "valid_to"
         )
     }
@@ -207,13 +208,15 @@ def _back(ids: set[int], on: dt.date) -> dict[int, int | None]:
             break
         edges: dict[int, list[int]] = defaultdict(list)
         for pred, succ in (
-            UnitLineage.objects.filter(successor_id__in=current, predecessor__isnull=False)
+            UnitLineage.objects.filter(successor_id__in=id_list(current), predecessor__isnull=False)
             .order_by("-is_primary", "pk")
             .values_list("predecessor_id", "successor_id")
         ):
             edges[succ].append(pred)
         preds = {p for ps in edges.values() for p in ps}
-        ok = set(AdminUnit.objects.filter(pk__in=preds).filter(valid_on(on)).values_list("pk", flat=True))
+        ok = set(
+            AdminUnit.objects.filter(pk__in=id_list(preds)).filter(valid_on(on)).values_list("pk", flat=True)
+        )
         nxt: dict[int, set[int]] = {}
         for source, rows in frontier.items():
             for row in rows:
@@ -269,7 +272,9 @@ def _villages_in(unit: AdminUnit | None, on: dt.date) -> list[int] | None:
 
     candidates = village_ids_of(unit) or set()
     mapped = map_villages(candidates, on)
-    paths = dict(AdminUnit.objects.filter(pk__in={t for t in mapped.values() if t}).values_list("pk", "path"))
+    paths = dict(
+        AdminUnit.objects.filter(pk__in=id_list({t for t in mapped.values() if t})).values_list("pk", "path")
+    )
     return sorted(
         v
         for v, t in mapped.items()
@@ -332,7 +337,7 @@ def build(
     unmapped = sorted(v for v, t in mapped_or_none.items() if t is None)
     mapped = {v: (t if t is not None else v) for v, t in mapped_or_none.items()}
     targets = set(mapped.values())
-    paths = dict(AdminUnit.objects.filter(pk__in=targets).values_list("pk", "path"))
+    paths = dict(AdminUnit.objects.filter(pk__in=id_list(targets)).values_list("pk", "path"))
     within = unit.path if unit is not None else ""
     chains: dict[int, list[int]] = {}
     for v, target in mapped.items():
@@ -345,7 +350,7 @@ def build(
         r[0]: AdminUnit(
             pk=r[0], level=r[1], kind=r[2], name=r[3], name_folded=r[4], parent_id=r[5], path=r[6]
         )
-        for r in AdminUnit.objects.filter(pk__in=ancestor_ids)
+        for r in AdminUnit.objects.filter(pk__in=id_list(ancestor_ids))
         .exclude(
             level=Level.VILLAGE if unit is None or unit.level not in (Level.COMMUNE, Level.VILLAGE) else ""
         )
