@@ -101,6 +101,9 @@ def test_a_messy_commune_list_rejected_then_imported_then_unchanged(world, users
     # Vi Thị Mây 1986 in Nà Pàn looks like the stored Vi Thị Mai 1986: listed, not merged
     dups = likely_duplicates_of_last_import()
     assert any(d.get("person") == world.head.pk and d["row"] == 11 for d in dups), dups
+    (notice,) = good.notices  # shown with the result, with a link to the commune's review page
+    assert "may be the same (similar name, birth year, village): 1." in notice["message"]
+    assert notice["url"].endswith(f"?unit={world.village.parent_id}")
     assert Person.objects.filter(full_name="Vi Thị Mây").exists()
     assert Person.objects.get(pk=world.head.pk).full_name == "Vi Thị Mai"
 
@@ -109,6 +112,7 @@ def test_a_messy_commune_list_rejected_then_imported_then_unchanged(world, users
     )
     assert again.errors == []
     assert (again.created, again.updated, again.unchanged) == (0, 0, 7)
+    assert again.notices == []  # nothing new to compare
     assert Household.objects.count() == households + 5
 
 

@@ -10,6 +10,7 @@ prove every endpoint is one or the other.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib.auth.decorators import login_required
@@ -48,7 +49,32 @@ def scoped[M: Model](qs: QuerySet[M], user: Any, path_lookup: str | None = None)
     if prefix == "":
         return qs
     lookup = path_lookup or scope_path_of(qs.model)
+    if _always_located(qs.model, lookup) and prefix == _sole_root_path():
+        # The area is the root of every unit stored (a one-province installation) and every record is
+        # located at a unit: the filter would keep every row, so the joins it needs are left out.
+        return qs
     return qs.filter(**{f"{lookup}__startswith": prefix})
+
+
+def _sole_root_path() -> str | None:
+    """The path of the only top-level unit, when there is exactly one (read every time: never stale)."""
+    from dantoc.geo.models import AdminUnit
+
+    roots = list(AdminUnit.objects.filter(parent__isnull=True).values_list("path", flat=True)[:2])
+    return roots[0] if len(roots) == 1 else None
+
+
+@cache
+def _always_located(model: type[Model], lookup: str) -> bool:
+    """Whether every row reaches a unit's path through `lookup` (non-null foreign keys all the way)."""
+    current: Any = model
+    *relations, last = lookup.split("__")
+    for name in relations:
+        field = current._meta.get_field(name)
+        if not (field.many_to_one or field.one_to_one) or field.null or not field.concrete:
+            return False
+        current = field.related_model
+    return bool(last == "path" and current._meta.label == "geo.AdminUnit")
 
 
 def unit_in_scope(user: Any, unit: AdminUnit | None) -> bool:

@@ -19,8 +19,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -218,6 +220,24 @@ def _place(ctx: ImportContext, matcher: UnitMatcher, row: Row, year: int | None)
     except MatchError as exc:
         row.error("village", str(exc))
         return None
+
+
+def _duplicates_notice(pairs: int, rows: list[Row]) -> dict[str, str]:
+    """Where to decide on the likely duplicates an import found: the review page of their commune."""
+    communes = {r.data["household"]["village"].parent_id for r in rows}
+    url = reverse("households:duplicates")
+    if len(communes) == 1:
+        url += "?" + urlencode({"unit": next(iter(communes))})
+    return {
+        "message": _(
+            "Cặp người có thể là một (họ tên, năm sinh, thôn gần giống): %(n)s. Không có gì được gộp tự động; "
+            "hãy xem và quyết định. / Pairs of persons who may be the same (similar name, birth year, "
+            "village): %(n)s. Nothing was merged; review them and decide."
+        )
+        % {"n": pairs},
+        "url": url,
+        "label": str(_("Hồ sơ có thể trùng")),
+    }
 
 
 @register
@@ -628,6 +648,10 @@ class HouseholdsImport(ImportKind):
         ]
         ctx.cache["likely_duplicates"] = found
         _last_duplicates.set(found)
+        if found:
+            ctx.notices.append(
+                _duplicates_notice(len(found), [r for r in new if r.number in {f["row"] for f in found}])
+            )
 
     # --- write ------------------------------------------------------------------------------------------
     def write(self, ctx: ImportContext, rows: list[Row]) -> None:

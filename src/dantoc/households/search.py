@@ -27,6 +27,7 @@ from django.db import connection as default_connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
+from dantoc.core.imports.bulk import id_list
 from dantoc.core.text import fold
 
 FTS_TABLE = "households_person_fts"
@@ -183,7 +184,7 @@ def name_filter(q: str, villages: Iterable[int] | None = None, vendor: str | Non
             )
             candidates = [row[0] for row in cursor.fetchall()]
         if len(candidates) <= PG_CANDIDATES:
-            return Q(pk__in=candidates)
+            return Q(pk__in=id_list(candidates))  # one array parameter, however many
         sql = f'"households_person"."{PG_COLUMN}" @@ %s::tsquery'  # constant SQL, the query is bound
         expr = RawSQL(sql, [query], output_field=BooleanField())  # noqa: S611
         return Q(expr)

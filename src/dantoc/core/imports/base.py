@@ -90,6 +90,8 @@ class ImportContext:
     preamble: list[str] = field(default_factory=list)  # text of the rows above the header
     today: dt.date = field(default_factory=dt.date.today)
     cache: dict[Any, Any] = field(default_factory=dict)  # kinds keep per-import lookups here
+    # What the person importing should look at next (message, and a link): shown with the result.
+    notices: list[dict[str, str]] = field(default_factory=list)
     progress: Callable[[str, int, int], None] | None = None
 
     @property

@@ -54,6 +54,7 @@ class ImportResult:
     cells: list[tuple[int | None, int | None, str]] = field(default_factory=list)
     converted_cells: int = 0
     legacy_encoding: str | None = None
+    notices: list[dict[str, str]] = field(default_factory=list)  # {"message", "url"} from the import kind
 
     @property
     def ok(self) -> bool:
@@ -87,6 +88,7 @@ class ImportResult:
             "converted_cells": self.converted_cells,
             "legacy_encoding": self.legacy_encoding,
             "layout": self.layout,
+            "notices": self.notices,
         }
 
 
@@ -248,6 +250,7 @@ def _run_batched(
             counts[Status.UPDATED],
             counts[Status.UNCHANGED],
         )
+        result.notices = list(ctx.notices)
     result.committed = not dry_run and result.ok
 
 
@@ -290,6 +293,7 @@ def _finish(result: ImportResult, rows: list[Row], ctx: ImportContext) -> None:
     result.cells.sort(key=lambda c: c[0] or 0)
     if result.errors:
         return
+    result.notices = list(ctx.notices)
     for row in rows:
         if row.status == Status.CREATED:
             result.created += 1
