@@ -88,7 +88,9 @@ def test_component_filter_takes_its_subtree(users, cat, plans) -> None:
 def test_totals_by_dimensions_in_one_query(users, plans) -> None:
     with CaptureQueriesContext(connection) as q:
         rows = selectors.plan_totals(users.officer, by=("year", "program", "source", "capital_type"))
-    assert len(q.captured_queries) == 1
+    # one aggregate (besides the area check `scoped()` may make: is the province the only top unit?)
+    assert len([x for x in q.captured_queries if "programs_capitalplanline" in x["sql"]]) == 1
+    assert len(q.captured_queries) <= 2
     got = {
         (r["year"], r["program"], r["source"], r["capital_type"]): (r["plan_vnd"], r["carry_over_vnd"])
         for r in rows

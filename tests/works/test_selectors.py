@@ -87,7 +87,9 @@ def test_disbursed_annotation_is_one_query(several, users, cat) -> None:
     services.record_disbursement(o, work=bridge, date=dt.date(2020, 1, 31), amount_vnd=7, source=cat.local)
     with CaptureQueriesContext(connection) as ctx:
         got = {w.code: w.disbursed_vnd for w in selectors.works(o)}
-    assert len(ctx.captured_queries) == 1
+    # one query for works and sums (besides the area check `scoped()` may make)
+    assert len([x for x in ctx.captured_queries if "works_work" in x["sql"]]) == 1
+    assert len(ctx.captured_queries) <= 2
     assert got[road.code] == 600 and got[bridge.code] == 7 and got[school.code] == 0
 
 

@@ -49,19 +49,23 @@ def scoped[M: Model](qs: QuerySet[M], user: Any, path_lookup: str | None = None)
     if prefix == "":
         return qs
     lookup = path_lookup or scope_path_of(qs.model)
-    if _always_located(qs.model, lookup) and prefix == _sole_root_path():
+    if _always_located(qs.model, lookup) and user.scope.parent_id is None and prefix == _sole_root_path(user):
         # The area is the root of every unit stored (a one-province installation) and every record is
         # located at a unit: the filter would keep every row, so the joins it needs are left out.
         return qs
     return qs.filter(**{f"{lookup}__startswith": prefix})
 
 
-def _sole_root_path() -> str | None:
-    """The path of the only top-level unit, when there is exactly one (read every time: never stale)."""
-    from dantoc.geo.models import AdminUnit
+def _sole_root_path(user: Any) -> str | None:
+    """The path of the only top-level unit, when there is exactly one. Read from the database once per
+    user object, i.e. once per request: a process-wide cache could miss a province added elsewhere."""
+    memo = user.__dict__.get("_dantoc_sole_root")
+    if memo is None:
+        from dantoc.geo.models import AdminUnit
 
-    roots = list(AdminUnit.objects.filter(parent__isnull=True).values_list("path", flat=True)[:2])
-    return roots[0] if len(roots) == 1 else None
+        roots = list(AdminUnit.objects.filter(parent__isnull=True).values_list("path", flat=True)[:2])
+        memo = user.__dict__["_dantoc_sole_root"] = (roots[0] if len(roots) == 1 else None,)
+    return memo[0]
 
 
 @cache

@@ -177,11 +177,20 @@ def name_filter(q: str, villages: Iterable[int] | None = None, vendor: str | Non
         query = " & ".join(found)
         # A name usually matches few persons: take them from the index first, so that the planner does not
         # walk a whole commune's persons instead (its estimate of an area joined through households is poor).
+        area = sorted(set(villages)) if villages is not None else None
         with default_connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id FROM households_person WHERE {PG_COLUMN} @@ %s::tsquery LIMIT %s",
-                [query, PG_CANDIDATES + 1],
-            )
+            if area is not None and len(area) <= MAX_VILLAGE_TOKENS:
+                # a small area (a commune's villages): the matches in it, household by household
+                cursor.execute(
+                    f"SELECT p.id FROM households_person p JOIN households_household h ON h.id = p.household_id "
+                    f"WHERE p.{PG_COLUMN} @@ %s::tsquery AND h.village_id = ANY(%s) LIMIT %s",
+                    [query, area, PG_CANDIDATES + 1],
+                )
+            else:
+                cursor.execute(
+                    f"SELECT id FROM households_person WHERE {PG_COLUMN} @@ %s::tsquery LIMIT %s",
+                    [query, PG_CANDIDATES + 1],
+                )
             candidates = [row[0] for row in cursor.fetchall()]
         if len(candidates) <= PG_CANDIDATES:
             return Q(pk__in=id_list(candidates))  # one array parameter, however many
