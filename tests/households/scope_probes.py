@@ -59,6 +59,7 @@ def _record(tree: Any) -> dict[str, Any]:
 PROBES = {
     "households:person": _person,
     "households:person-reveal": _person,
+    "households:person-unmerge": _person,
     "households:person-export": _person,
     "households:person-edit": _person,
     "households:household": _household,

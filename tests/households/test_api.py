@@ -221,6 +221,15 @@ def test_duplicates_merge_and_keep_apart(client: Client, world, users) -> None:
     )
     assert r.status_code == 200 and r.json()["decision"] == "kept_apart"
     assert client.get("/api/v1/persons/duplicates", {"unit": world.village.parent_id}, **h).json() == []
+    other = person(world.household, "Vi Thi Mai", "F", 1986, world.nung, "child")
+    r = client.post(
+        "/api/v1/persons/merge", {"kept": world.head.pk, "other": other.pk}, content_type="application/json", **h
+    )
+    assert r.status_code == 200 and r.json()["decision"] == "merged"
+    assert client.post(f"/api/v1/persons/{other.pk}/unmerge", **auth(users.viewer)).status_code in (403, 404)
+    r = client.post(f"/api/v1/persons/{other.pk}/unmerge", **h)
+    assert r.status_code == 200 and r.json()["id"] == other.pk
+    assert client.post(f"/api/v1/persons/{other.pk}/unmerge", **h).status_code == 404  # nothing left to undo
 
 
 def test_support_report_endpoint(client: Client, world, users, tree) -> None:

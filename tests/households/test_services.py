@@ -194,6 +194,46 @@ def test_merge_fills_a_missing_id_number(world, users) -> None:
     assert world.child.id_number == "020210004321" and other.id_number == ""
 
 
+def test_undo_merge_puts_everything_back(world, users) -> None:
+    dup_hh = Household.objects.create(code="NP-010", village=world.village)
+    dup = person(dup_hh, "Vi Thi Mai", "F", 1986, world.nung, "head", "020186009999")
+    kid = person(dup_hh, "Hoàng Văn Bình", "M", 2012, world.nung, "child")
+    rec = SupportRecord.objects.create(
+        household=dup_hh, component=world.production, year=2018, kind="seedlings", value_vnd=2_000_000
+    )
+    PovertyStatus.objects.create(household=dup_hh, year=2019, status="escaped")
+    Person.objects.filter(pk=world.head.pk).update(id_number="")  # so that the merge fills it
+    world.head.refresh_from_db()
+    decision = services.merge_persons(users.commune, world.head, dup)
+    world.head.refresh_from_db()
+    assert world.head.id_number == "020186009999"
+
+    restored = services.undo_merge(users.commune, decision)
+    for obj in (world.head, rec, kid, restored):
+        obj.refresh_from_db()
+    assert restored.pk == dup.pk and restored.merged_into_id is None and restored.id_number == "020186009999"
+    assert world.head.id_number == ""  # taken back: it came from the merged record
+    assert rec.household_id == dup_hh.pk and kid.household_id == dup_hh.pk
+    assert PovertyStatus.objects.get(year=2019, status="escaped").household_id == dup_hh.pk
+    assert not PersonMerge.objects.filter(pk=decision.pk).exists()
+    assert audited(decision, "delete") and audited(restored, "update")
+    # the pair is proposed again, and can be decided again
+    pairs = selectors.likely_duplicates(users.commune, world.village.parent)
+    assert frozenset((world.head.pk, dup.pk)) in {frozenset((x.a.pk, x.b.pk)) for x in pairs}
+
+
+def test_undo_merge_refused_outside_the_area_and_for_keep_apart(world, users) -> None:
+    twin = person(world.household, "Vi Thị Mại", "F", 1986, world.nung, "sibling")
+    apart = services.keep_apart(users.commune, twin, world.head)
+    with pytest.raises(ValidationError):
+        services.undo_merge(users.commune, apart)
+    other = person(world.household, "Vi Thi Mai", "F", 1986, world.nung, "sibling")
+    decision = services.merge_persons(users.commune, world.head, other)
+    with pytest.raises(PermissionDenied):
+        services.undo_merge(users.viewer, decision)
+    assert Person.objects.get(pk=other.pk).merged_into_id == world.head.pk
+
+
 def test_merge_refuses_out_of_area_and_stale_versions(world, users) -> None:
     with pytest.raises(PermissionDenied):
         services.merge_persons(users.commune, world.head, world.other_head)

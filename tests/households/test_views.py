@@ -231,6 +231,15 @@ def test_duplicates_page_merge_and_keep_apart(client: Client, world, users) -> N
     assert other.merged_into_id == world.child.pk
     assert 'data-testid="dup-pair"' not in client.get(reverse("households:duplicates")).content.decode()
 
+    # the merged record offers to undo the merge (after the reason asked for opening a record)
+    page = reverse("households:person", args=[other.pk])
+    client.post(page, {"reason": "Kiểm tra hồ sơ gộp nhầm"})
+    assert 'data-testid="unmerge"' in client.get(page).content.decode()
+    client.post(reverse("households:person-unmerge", args=[other.pk]))
+    other.refresh_from_db()
+    assert other.merged_into_id is None and PersonMerge.objects.filter(decision="merged").count() == 0
+    assert 'data-testid="unmerge"' not in client.get(page).content.decode()
+
 
 def test_report_page_and_downloads(client: Client, world, users) -> None:
     SupportRecord.objects.create(

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -338,6 +338,18 @@ def merge(request: HttpRequest, payload: MergeIn) -> Any:
         user, kept, other, kept_version=payload.kept_version, other_version=payload.other_version
     )
     return 200, {"id": d.pk, "kept": d.kept_id, "other": d.other_id, "decision": d.decision}
+
+
+@router.post("/persons/{person_id}/unmerge", response={200: PersonOut, **ERRORS})
+@domain_errors
+def unmerge(request: HttpRequest, person_id: int) -> Any:
+    """Undo the merge that merged this person away: the record is active again, support records, poverty
+    statuses and members that moved go back, and fields filled from it are taken back. ID masked."""
+    user = request.auth  # type: ignore[attr-defined]
+    decision = selectors.merge_of(user, selectors.person(user, person_id))
+    if decision is None:
+        raise Http404
+    return 200, person_out(services.undo_merge(user, decision), False)
 
 
 @router.post("/persons/keep-apart", response={200: DecisionOut, **ERRORS})

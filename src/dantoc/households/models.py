@@ -220,6 +220,8 @@ class PersonMerge(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
+    scope_path = "kept__household__village__path"
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kept", "other"], name="personmerge_pair_unique")]
 

@@ -460,6 +460,15 @@ class DuplicatePair:
         return [("A", self.a), ("B", self.b)]
 
 
+def merge_of(user: Any, merged: Person) -> PersonMerge | None:
+    """The merge decision that merged `merged` away (in the user's area), if any."""
+    return (
+        scoped(PersonMerge.objects.filter(other=merged, decision=PersonMerge.Decision.MERGED), user)
+        .select_related("kept")
+        .first()
+    )
+
+
 def decided_pairs(ids: set[int]) -> set[frozenset[int]]:
     rows = PersonMerge.objects.filter(Q(kept_id__in=ids) | Q(other_id__in=ids)).values_list(
         "kept_id", "other_id"

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -485,6 +485,49 @@ def merge_persons(
     )
     audit.record(user, AuditEntry.Action.CREATE, decision, None, audit.snapshot(decision))
     return decision
+
+
+@transaction.atomic
+def undo_merge(user: Any, decision: PersonMerge) -> Person:
+    """Undo a merge: the merged record is active again, what moved goes back to its household, fields filled
+    from it are taken back (unless changed since), and the decision is removed so the pair can be decided
+    again. Everything is audited; the merged record comes back as it was."""
+    decision = PersonMerge.objects.select_for_update().get(pk=decision.pk)
+    if decision.decision != PersonMerge.Decision.MERGED:
+        raise ValidationError(_("Quyết định này không phải là gộp. / This decision is not a merge."))
+    locked = {
+        p.pk: p
+        for p in Person.objects.select_for_update()
+        .filter(pk__in=[decision.kept_id, decision.other_id])
+        .select_related("household", "household__village")
+    }
+    kept, other = locked[decision.kept_id], locked[decision.other_id]
+    ensure_can_write(user, kept.household.village)
+    ensure_can_write(user, other.household.village)
+    if other.merged_into_id != kept.pk:
+        raise ValidationError(
+            _("Hồ sơ đã gộp đã bị thay đổi sau đó; không hoàn tác được. / The merged record changed since; "
+              "the merge cannot be undone.")
+        )  # fmt: skip
+    snap = decision.snapshot
+    home = Household.objects.get(pk=snap["other"]["household_id"])
+    moved = snap.get("moved", {})
+    for model, key in ((SupportRecord, "support_records"), (PovertyStatus, "poverty"), (Person, "members")):
+        items = model.objects.filter(pk__in=moved.get(key, []), household_id=kept.household_id).order_by("pk")
+        for item in items:
+            core.update(user, item, {"household": home})
+    now = audit.snapshot(kept)
+    taken_back = [
+        f for f in snap.get("filled", []) if now[f] == snap["other"][f]
+    ]  # unchanged since the merge
+    if taken_back:
+        fields = {f: cast("models.Field[Any, Any]", Person._meta.get_field(f)) for f in taken_back}
+        core.update(user, kept, {f: fields[f].to_python(snap["kept"][f]) for f in taken_back})
+    number = snap["other"]["id_number"] if "id_number" in taken_back else other.id_number
+    core.update(user, other, {"merged_into": None, "id_number": number})
+    audit.record(user, AuditEntry.Action.DELETE, decision, audit.snapshot(decision), None)
+    decision.delete()
+    return other
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ urlpatterns = [
     path("persons/aggregates/", views.persons_aggregates, name="aggregates"),
     path("persons/<int:pk>/", views.person, name="person"),
     path("persons/<int:pk>/reveal/", views.person_reveal, name="person-reveal"),
+    path("persons/<int:pk>/unmerge/", views.person_unmerge, name="person-unmerge"),
     path("persons/<int:pk>/export/", views.person_export, name="person-export"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),
     path("list/", views.households, name="households"),

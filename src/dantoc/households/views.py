@@ -196,6 +196,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "may_reveal": privacy.may_reveal(user),
         "may_export": privacy.may_export_personal(user),
         "can_write": can_write and not p.merged_into_id,
+        "can_unmerge": can_write and bool(p.merged_into_id),
         "members": selectors.members(h),
         "poverty": selectors.poverty_history(h),
         "support": selectors.household_support(h),
@@ -204,6 +205,23 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "export_form": ExportForm(),
     }
     return render(request, "households/person.html", context)
+
+
+@scoped_view
+def person_unmerge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo the merge of this (merged) record: it becomes active again and what moved goes back."""
+    p = selectors.person(request.user, pk)
+    if (refused := _post_only(request)) is not None:
+        return refused
+    decision = selectors.merge_of(request.user, p)
+    if decision is None:
+        raise Http404
+    try:
+        services.undo_merge(request.user, decision)
+        messages.success(request, _("Đã hoàn tác việc gộp. / The merge was undone."))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("households:person", pk=p.pk)
 
 
 @scoped_view
