@@ -649,9 +649,8 @@ class HouseholdsImport(ImportKind):
         ctx.cache["likely_duplicates"] = found
         _last_duplicates.set(found)
         if found:
-            ctx.notices.append(
-                _duplicates_notice(len(found), [r for r in new if r.number in {f["row"] for f in found}])
-            )
+            listed = {f["row"] for f in found}
+            ctx.notices.append(_duplicates_notice(len(found), [r for r in new if r.number in listed]))
 
     # --- write ------------------------------------------------------------------------------------------
     def write(self, ctx: ImportContext, rows: list[Row]) -> None:
