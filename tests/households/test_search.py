@@ -4,7 +4,7 @@ follows inserts, renames, moves and deletions; lists are scoped and paginated.""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from dantoc.households import search, selectors, services
 from dantoc.households.models import Household, Person
@@ -83,6 +83,51 @@ def test_bulk_created_persons_are_indexed(world, users) -> None:
         ]
     )
     assert names(users.commune, q="nong thi l") == {"Nông Thị Lụa", "Nông Thị Lan"}
+
+
+def _bulk(world, *full_names: str) -> None:
+    from dantoc.core.text import fold
+
+    Person.objects.bulk_create(
+        [
+            Person(
+                household=world.household,
+                full_name=n,
+                name_folded=fold(n),
+                sex="M",
+                birth_year=2001,
+                ethnic_group=world.tay,
+                relation="child",
+            )
+            for n in full_names
+        ]
+    )
+
+
+def _trigger_present() -> bool:
+    if connection.vendor != "sqlite":
+        return True
+    with connection.cursor() as c:
+        c.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'households_person_fts_ai'")
+        return c.fetchone() is not None
+
+
+def test_bulk_indexing_indexes_at_the_end_and_restores_the_trigger(world, users) -> None:
+    with transaction.atomic(), search.bulk_indexing():
+        _bulk(world, "Lò Văn Pấu", "Lò Văn Piên")
+    assert names(users.commune, q="lo van p") == {"Lò Văn Pấu", "Lò Văn Piên"}
+    assert _trigger_present()
+    person(world.household, "Lò Văn Páo", "M", 2003, world.tay, "child")  # one by one again
+    assert names(users.commune, q="lo van pao") == {"Lò Văn Páo"}
+
+
+def test_bulk_indexing_rolled_back_leaves_nothing(world, users) -> None:
+    with pytest.raises(RuntimeError), transaction.atomic(), search.bulk_indexing():
+        _bulk(world, "Sầm Văn Lự")
+        raise RuntimeError
+    assert _trigger_present() and names(users.commune, q="sam van lu") == set()
+    _bulk(world, "Sầm Văn Lự")
+    assert names(users.commune, q="sam van lu") == {"Sầm Văn Lự"}
 
 
 def test_ensure_index_restores_a_lost_trigger(world, users) -> None:

@@ -21,6 +21,7 @@ from django.db import transaction
 from dantoc.core.text import fold, nfc
 from dantoc.geo.models import AdminUnit, EthnicGroup, Level, valid_on
 from dantoc.geo.selectors import rebase_map
+from dantoc.households import search
 from dantoc.households.ids import LANG_SON, century_digit
 from dantoc.households.models import Household, Person, PovertyStatus, SupportRecord
 from dantoc.programs.models import Component, Program
@@ -318,7 +319,8 @@ def _registry(province: AdminUnit, rng: random.Random, poor_villages: set[int]) 
             PovertyStatus(household=hh, year=2025, status=s2025, source="Kết quả rà soát hộ nghèo 2025")
         )
     persons += _duplicates(rng, [h for h in created if h.village_id not in poor_villages], groups)
-    Person.objects.bulk_create(persons, batch_size=5000)
+    with search.bulk_indexing():
+        Person.objects.bulk_create(persons, batch_size=5000)
     PovertyStatus.objects.bulk_create(statuses, batch_size=5000)
 
 
