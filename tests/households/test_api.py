@@ -223,7 +223,10 @@ def test_duplicates_merge_and_keep_apart(client: Client, world, users) -> None:
     assert client.get("/api/v1/persons/duplicates", {"unit": world.village.parent_id}, **h).json() == []
     other = person(world.household, "Vi Thi Mai", "F", 1986, world.nung, "child")
     r = client.post(
-        "/api/v1/persons/merge", {"kept": world.head.pk, "other": other.pk}, content_type="application/json", **h
+        "/api/v1/persons/merge",
+        {"kept": world.head.pk, "other": other.pk},
+        content_type="application/json",
+        **h,
     )
     assert r.status_code == 200 and r.json()["decision"] == "merged"
     assert client.post(f"/api/v1/persons/{other.pk}/unmerge", **auth(users.viewer)).status_code in (403, 404)

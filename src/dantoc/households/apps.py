@@ -12,3 +12,6 @@ class HouseholdsConfig(AppConfig):
         from dantoc.households.search import on_post_migrate
 
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="households_search_index")
+        from dantoc.households import summary
+
+        summary.connect()

@@ -21,7 +21,7 @@ from django.db import transaction
 from dantoc.core.text import fold, nfc
 from dantoc.geo.models import AdminUnit, EthnicGroup, Level, valid_on
 from dantoc.geo.selectors import rebase_map
-from dantoc.households import search
+from dantoc.households import search, summary
 from dantoc.households.ids import LANG_SON, century_digit
 from dantoc.households.models import Household, Person, PovertyStatus, SupportRecord
 from dantoc.programs.models import Component, Program
@@ -436,3 +436,4 @@ def load() -> None:
     poor_villages = set(poor_district_villages(province))
     _registry(province, random.Random(SEED), poor_villages)
     _support_2018(random.Random(SEED + 2018), poor_villages)
+    summary.rebuild()  # the records above were written in bulk

@@ -55,7 +55,7 @@ from dantoc.core.text import fold, nfc
 from dantoc.geo.ethnic import UnknownEthnicGroup, ethnic_matcher
 from dantoc.geo.imports import MatchError, UnitMatcher
 from dantoc.geo.models import Level
-from dantoc.households import dedup, search
+from dantoc.households import dedup, search, summary
 from dantoc.households.ids import id_number_errors, normalize_id_number
 from dantoc.households.models import Household, Person, PovertyStatus, Relation, SupportKind, SupportRecord
 
@@ -238,6 +238,15 @@ def _duplicates_notice(pairs: int, rows: list[Row]) -> dict[str, str]:
         "url": url,
         "label": str(_("Hồ sơ có thể trùng")),
     }
+
+
+def _changes_anything(info: dict[str, Any]) -> bool:
+    plan = info.get("poverty_plan")
+    return bool(
+        info.get("changes")
+        or (plan is not None and plan[0] != "same")
+        or any(r.status in (Status.CREATED, Status.UPDATED) for r in info["members"])
+    )
 
 
 @register
@@ -658,10 +667,15 @@ class HouseholdsImport(ImportKind):
         infos = list(
             {id(r.data["household"]): r.data["household"] for r in rows if "household" in r.data}.values()
         )
+        # stored households whose members, village or poverty status this file changes: their support
+        # figures are refreshed where they were and where they are (new households have no support yet)
+        touched = [i["stored"]["id"] for i in infos if i["stored"] is not None and _changes_anything(i)]
+        before = summary.slices_of_households(touched)
         self._write_households(ctx, infos, writer)
         self._write_persons(ctx, rows, writer)
         self._write_poverty(ctx, infos, writer)
         writer.flush()
+        summary.refresh_households(touched, extra=before)
 
     def _write_households(
         self, ctx: ImportContext, infos: list[dict[str, Any]], writer: bulk.AuditWriter
@@ -995,3 +1009,8 @@ class SupportImport(ModelImportKind):
 
     def describe(self, values: dict[str, Any]) -> str:
         return f"{values['household_id']} {values['year']} {values['kind']}"
+
+    def write(self, ctx: ImportContext, rows: list[Row]) -> None:
+        super().write(ctx, rows)
+        written = [r for r in rows if r.status in (Status.CREATED, Status.UPDATED)]
+        summary.refresh_records({(r.data["year"], r.data["household_id"]) for r in written})

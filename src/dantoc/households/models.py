@@ -227,3 +227,40 @@ class PersonMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kept_id} ~ {self.other_id}: {self.decision}"
+
+
+class SupportSummary(models.Model):
+    """Derived, never edited: a year's support in one village at every grain the households-support report
+    groups by (households counted once per group, persons their non-merged members). Rebuilt from the
+    records by `households.summary` in the same transaction as any change to them, so that a province's
+    report sums a few thousand rows instead of re-deriving them (as an analytics table does)."""
+
+    class Grain(models.TextChoices):
+        PROFILE = "p", "program × ethnic group × sex × poverty"
+        TOTAL = "t", "all programmes"
+        COMPONENT = "c", "component"
+        KIND = "k", "program × kind"
+        COMPONENT_KIND = "ck", "component × kind"
+
+    year = models.PositiveSmallIntegerField()
+    village = models.ForeignKey("geo.AdminUnit", on_delete=models.CASCADE, related_name="+")
+    grain = models.CharField(max_length=2, choices=Grain.choices)
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, null=True, related_name="+")
+    component = models.ForeignKey("programs.Component", on_delete=models.CASCADE, null=True, related_name="+")
+    kind = models.CharField(max_length=20, blank=True)
+    ethnic_group = models.ForeignKey("geo.EthnicGroup", on_delete=models.CASCADE, null=True, related_name="+")
+    sex = models.CharField(max_length=1, blank=True)
+    status = models.CharField(max_length=10, blank=True)
+    households = models.PositiveIntegerField()
+    persons = models.PositiveIntegerField()
+    value_vnd = models.BigIntegerField()
+    quantity = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+
+    scope_path = "village__path"
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "grain", "village"], name="support_summary_year")]
+        constraints = [models.CheckConstraint(condition=Q(households__gt=0), name="support_summary_nonempty")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.village_id} {self.grain}"
