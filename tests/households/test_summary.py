@@ -137,3 +137,17 @@ def test_rebuild_equals_refresh(world, users) -> None:
     before = sorted(SupportSummary.objects.values_list("year", "grain", "value_vnd"))
     summary.rebuild()
     assert sorted(SupportSummary.objects.values_list("year", "grain", "value_vnd")) == before
+
+
+def test_command_checks_and_rebuilds(world, users) -> None:
+    from django.core.management import CommandError, call_command
+
+    SupportRecord.objects.create(
+        household=world.household, component=world.production, year=2018, kind="cash", value_vnd=7
+    )
+    call_command("support_summary", "--check")
+    SupportSummary.objects.filter(year=2018).update(value_vnd=8)  # as if written behind the system's back
+    with pytest.raises(CommandError):
+        call_command("support_summary", "--check")
+    call_command("support_summary")
+    consistent(2018)

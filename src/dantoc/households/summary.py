@@ -24,6 +24,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from dantoc.core.imports.bulk import id_list
 
+_LOCK = 20180329  # advisory lock class of summary refreshes (the second key is the year)
 _NI, _NS, _NQ = "CAST(NULL AS BIGINT)", "CAST(NULL AS VARCHAR(20))", "CAST(NULL AS NUMERIC)"
 
 
@@ -113,6 +114,10 @@ def refresh(year: int, villages: Iterable[int] | None = None) -> None:
     params.append(year)
     insert = f"INSERT INTO households_supportsummary (year, {_COLUMNS}) SELECT %s, z.* FROM ({sql}) z"
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One refresh of a year at a time: a second one waits, then sees (and replaces) the first one's
+            # rows instead of adding its own beside them. SQLite serialises writers anyway.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK, year])
         cursor.execute(delete, delete_params)
         cursor.execute(insert, [year, *params])
 
