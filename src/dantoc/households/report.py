@@ -340,23 +340,15 @@ def build(
         return per_program[pid]
 
     unit_totals: dict[int, Figures] = defaultdict(Figures)
+    # Villages first add up per unit chain (the units they roll up to), then each chain's sum is added to
+    # its units once: a few hundred chains instead of thousands of villages times their levels.
+    rollup = {v: tuple(a for a in chain[depth:] if a in levels) for v, chain in chains.items()}
+    by_chain: dict[tuple[Any, tuple[int, ...]], Figures] = defaultdict(Figures)
     for tag, village, program_id, component_id, kind, eth, sex, status, hh, persons, value, qty in rows:
-        if tag == "t":
-            chain = chains.get(village)
-            if chain is None:
-                continue
-            totals.add(hh, persons, value)
-            for a in chain[depth:]:
-                if a in levels:
-                    unit_totals[a].add(hh, persons, value)
-        elif tag == "u":
-            chain = chains.get(village)
-            if chain is None:
-                continue
-            d = prog(program_id)
-            for a in chain[depth:]:
-                if a in levels:
-                    d["units"][a].add(hh, persons, value)
+        if tag == "t" or tag == "u":
+            ups = rollup.get(village)
+            if ups is not None:
+                by_chain[(program_id if tag == "u" else None, ups)].add(hh, persons, value)
         elif tag == "p":
             d = prog(program_id)
             d["total"].add(hh, persons, value)
@@ -371,6 +363,14 @@ def build(
             prog(components[component_id].program_id)["comp_kind"][component_id][kind].add(
                 hh, persons, value, qty
             )
+    for (program_id, ups), f in by_chain.items():
+        if program_id is None:
+            totals.add(f.households, f.persons, f.value_vnd)
+            into = unit_totals
+        else:
+            into = prog(program_id)["units"]
+        for a in ups:
+            into[a].add(f.households, f.persons, f.value_vnd)
 
     full_names = {uid: _full_name(units[uid]) for uid in levels}
 

@@ -136,6 +136,8 @@ def rebuild() -> None:
         SupportSummary.objects.all().delete()
         for year in years():
             refresh(year)
+    with connection.cursor() as cursor:  # fresh statistics for the planner after a bulk rewrite
+        cursor.execute("ANALYZE households_supportsummary")
 
 
 def refresh_households(household_ids: Iterable[int], extra: Iterable[tuple[int, int]] = ()) -> None:
