@@ -131,6 +131,25 @@ def test_the_status_partial_polls_until_the_job_ends(client: Any, users: Any) ->
     assert '<progress max="100" value="40"' in html
 
 
+def test_a_finished_job_shows_the_notices_of_its_kind(client: Any, users: Any) -> None:
+    client.force_login(users.officer)
+    job = ImportJob(user=users.officer, kind="households", original_name="nk.xlsx", progress=100)
+    job.status = ImportJob.Status.DONE
+    job.result = {
+        "rows": 3,
+        "created": 3,
+        "notices": [
+            {"message": "Cặp người có thể là một: 1.", "route": "households:duplicates", "query": "unit=7",
+             "label": "Hồ sơ có thể trùng"},
+            {"message": "Chỉ một lời nhắn."},
+        ],
+    }  # fmt: skip
+    job.file.save("nk.xlsx", ContentFile(xlsx(GOOD)), save=True)
+    html = client.get(f"/imports/jobs/{job.pk}/status/", headers={"HX-Request": "true"}).content.decode()
+    assert html.count('data-testid="notice"') == 2
+    assert 'href="/households/duplicates/?unit=7">Hồ sơ có thể trùng</a>' in html
+
+
 def test_other_users_cannot_see_a_job(client: Any, users: Any, tree: Any) -> None:
     client.force_login(users.commune)
     upload(client, BAD)

@@ -103,7 +103,7 @@ def test_a_messy_commune_list_rejected_then_imported_then_unchanged(world, users
     assert any(d.get("person") == world.head.pk and d["row"] == 11 for d in dups), dups
     (notice,) = good.notices  # shown with the result, with a link to the commune's review page
     assert "may be the same (similar name, birth year, village): 1." in notice["message"]
-    assert notice["url"].endswith(f"?unit={world.village.parent_id}")
+    assert (notice["route"], notice["query"]) == ("households:duplicates", f"unit={world.village.parent_id}")
     assert Person.objects.filter(full_name="Vi Thị Mây").exists()
     assert Person.objects.get(pk=world.head.pk).full_name == "Vi Thị Mai"
 

@@ -17,12 +17,11 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from django.db.models import Count
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -97,6 +96,24 @@ class Birth(Column):
             )
         return ("date", found)
 
+    def parser(self, ctx: CellContext) -> Callable[[Any], Any]:
+        """Years and dates repeat down a list: each distinct cell is read once (ASCII text needs no repair)."""
+        slow = self.convert
+        seen: dict[Any, Any] = {}
+        memo = (int, float, str, dt.date, dt.datetime)
+
+        def parse(value: Any) -> Any:
+            if value.__class__ not in memo or (value.__class__ is str and not value.isascii()):
+                return slow(value, ctx)
+            found = seen.get(value)
+            if found is None:
+                found = slow(value, ctx)  # an invalid cell raises and is not remembered
+                if len(seen) < 50_000:
+                    seen[value] = found
+            return found
+
+        return parse
+
 
 class IdNumber(Column):
     """An ID number: digits only, a leading zero lost by Excel put back."""
@@ -106,6 +123,16 @@ class IdNumber(Column):
     def convert(self, value: object, ctx: CellContext) -> Any:
         raw = self.text(value, ctx) if isinstance(value, str) else value
         return normalize_id_number(raw) or None
+
+    def parser(self, ctx: CellContext) -> Callable[[Any], Any]:
+        slow = self.convert
+
+        def parse(value: Any) -> Any:
+            if value.__class__ is str and len(value) in (9, 12) and value.isascii() and value.isdigit():
+                return value  # already what normalising would give
+            return slow(value, ctx)
+
+        return parse
 
 
 RELATIONS = {
@@ -225,9 +252,6 @@ def _place(ctx: ImportContext, matcher: UnitMatcher, row: Row, year: int | None)
 def _duplicates_notice(pairs: int, rows: list[Row]) -> dict[str, str]:
     """Where to decide on the likely duplicates an import found: the review page of their commune."""
     communes = {r.data["household"]["village"].parent_id for r in rows}
-    url = reverse("households:duplicates")
-    if len(communes) == 1:
-        url += "?" + urlencode({"unit": next(iter(communes))})
     return {
         "message": _(
             "Cặp người có thể là một (họ tên, năm sinh, thôn gần giống): %(n)s. Không có gì được gộp tự động; "
@@ -235,7 +259,8 @@ def _duplicates_notice(pairs: int, rows: list[Row]) -> dict[str, str]:
             "village): %(n)s. Nothing was merged; review them and decide."
         )
         % {"n": pairs},
-        "url": url,
+        "route": "households:duplicates",  # resolved where the notice is shown
+        "query": urlencode({"unit": next(iter(communes))}) if len(communes) == 1 else "",
         "label": str(_("Hồ sơ có thể trùng")),
     }
 

@@ -54,7 +54,8 @@ class ImportResult:
     cells: list[tuple[int | None, int | None, str]] = field(default_factory=list)
     converted_cells: int = 0
     legacy_encoding: str | None = None
-    notices: list[dict[str, str]] = field(default_factory=list)  # {"message", "url"} from the import kind
+    # from the import kind: {"message"} and optionally a link {"route", "query", "label"}
+    notices: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
