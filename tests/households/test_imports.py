@@ -212,3 +212,15 @@ def test_support_programme_and_year_from_columns(world, users) -> None:
     assert result.errors == [] and result.created == 2
     comps = set(SupportRecord.objects.values_list("component_id", flat=True))
     assert comps == {world.infra.pk, world.production.pk}
+
+
+def test_the_command_line_prints_the_notices(world, users, tmp_path) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "nk.xlsx"
+    path.write_bytes(commune_list(True))
+    out = StringIO()
+    call_command("import", "households", str(path), "--user", "xa", "--option", "year=2026", stdout=out)
+    assert "note: " in out.getvalue() and "may be the same" in out.getvalue()

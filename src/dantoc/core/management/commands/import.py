@@ -98,3 +98,5 @@ class Command(BaseCommand):
             where = f"row {error['row']}" if error["row"] else "file"
             column = f" [{error['column']}]" if error["column"] else ""
             self.stdout.write(f"  {where}{column}: {error['message']}")
+        for notice in result.notices:
+            self.stdout.write(f"  note: {notice['message']}")
