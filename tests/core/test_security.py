@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 from django.test import Client
 from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +53,7 @@ def test_admin_must_set_up_two_factor_outside_the_demo(client: Client, users) ->
     device = TOTPDevice.objects.get(user=users.admin, confirmed=False)
     code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
     r = client.post("/accounts/2fa/setup/", {"token": f"{code:06d}"})
-    assert r.status_code == 302
+    assert r.status_code == 200 and 'data-testid="recovery-codes"' in r.content.decode()
     assert client.get("/").status_code == 200
 
 
@@ -73,6 +75,47 @@ def test_a_user_with_a_device_must_verify_it(client: Client, users) -> None:
     ok = client.post("/accounts/2fa/verify/?next=/", {"token": f"{code:06d}"})
     assert ok.status_code == 302
     assert client.get("/").status_code == 200
+
+
+def _set_up(client: Client, user) -> list[str]:
+    client.force_login(user)
+    client.get("/accounts/2fa/setup/")
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    page = client.post("/accounts/2fa/setup/", {"token": f"{code:06d}"})
+    assert page.status_code == 200
+    return re.findall(r"<li><code>([a-z2-7]{8})</code></li>", page.content.decode())
+
+
+def test_recovery_codes_are_shown_once_and_each_works_once(users) -> None:
+    codes = _set_up(Client(), users.officer)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    other = Client()
+    other.force_login(users.officer)
+    assert "/accounts/2fa/verify/" in other.get("/")["Location"]
+    r = other.post("/accounts/2fa/verify/?next=/", {"token": codes[0].upper()})
+    assert r.status_code == 302 and other.get("/").status_code == 200
+    third = Client()
+    third.force_login(users.officer)
+    r = third.post("/accounts/2fa/verify/", {"token": codes[0]})
+    assert r.status_code == 200 and "Mã không đúng" in r.content.decode()  # used up
+    # new codes (only once signed in with the second factor) replace the old ones
+    page = other.post("/accounts/2fa/codes/")
+    fresh = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", page.content.decode())
+    assert len(fresh) == 10 and not set(fresh) & set(codes)
+    StaticDevice.objects.filter(user=users.officer).update(throttling_failure_count=0)
+    fourth = Client()
+    fourth.force_login(users.officer)
+    assert fourth.post("/accounts/2fa/verify/", {"token": codes[1]}).status_code == 200  # old code: refused
+    assert fourth.post("/accounts/2fa/codes/").status_code == 302  # not verified: no new codes
+
+
+def test_the_device_cannot_be_replaced_without_the_second_factor(client: Client, users) -> None:
+    TOTPDevice.objects.create(user=users.officer, name="t", confirmed=True)
+    client.force_login(users.officer)  # password only
+    r = client.get("/accounts/2fa/setup/")
+    assert r.status_code == 302 and "/accounts/2fa/verify/" in r["Location"]
+    assert not TOTPDevice.objects.filter(user=users.officer, confirmed=False).exists()
 
 
 def test_officer_without_device_is_not_forced(client: Client, users) -> None:

@@ -54,3 +54,21 @@ def user_for_token(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+RECOVERY_CODES = 10
+RECOVERY_DEVICE = "recovery"
+
+
+@transaction.atomic
+def issue_recovery_codes(user: User) -> list[str]:
+    """New one-time recovery codes for two-factor sign-in (the old ones stop working). Shown once: only the
+    codes themselves are stored, by django-otp, and each is deleted when used."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    StaticDevice.objects.filter(user=user, name=RECOVERY_DEVICE).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    audit.record(user, AuditEntry.Action.CREATE, device, None, {"recovery_codes": len(codes)})
+    return codes

@@ -10,4 +10,5 @@ urlpatterns = [
     path("password/done/", views.password_change_done, name="password-change-done"),
     path("2fa/setup/", views.two_factor_setup, name="2fa-setup"),
     path("2fa/verify/", views.two_factor_verify, name="2fa-verify"),
+    path("2fa/codes/", views.two_factor_codes, name="2fa-codes"),
 ]
