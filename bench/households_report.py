@@ -41,6 +41,7 @@ REFORM = dt.date(2025, 7, 1)
 
 def build(scale: float, per_year: int = 20_000, seed: int = 11) -> dict[str, Any]:
     from dantoc.core.text import fold
+    from dantoc.geo.demo import bulk_units as units
     from dantoc.geo.models import AdminUnit, EthnicGroup, Kind, Level, UnitChange, UnitLineage
     from dantoc.households import demo
     from dantoc.households.models import Household, Person, PovertyStatus, SupportRecord
@@ -48,15 +49,6 @@ def build(scale: float, per_year: int = 20_000, seed: int = 11) -> dict[str, Any
 
     rng = random.Random(seed)
     started = time.perf_counter()
-
-    def units(rows: list[AdminUnit]) -> list[AdminUnit]:
-        for u in rows:
-            u.name_folded = fold(u.name)
-        made = AdminUnit.objects.bulk_create(rows, batch_size=2000)
-        for u in made:
-            u.path = f"{u.parent.path if u.parent else '/'}{u.pk}/"
-        AdminUnit.objects.bulk_update(made, ["path"], batch_size=2000)
-        return made
 
     end = REFORM - dt.timedelta(days=1)
     (province,) = units([AdminUnit(level=Level.PROVINCE, kind=Kind.TINH, code="20", name="Lạng Sơn")])

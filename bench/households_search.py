@@ -48,21 +48,13 @@ TYPICAL = {"full name", "words reversed", "prefixes", "rare name"}
 def build(persons: int, seed: int = 7) -> dict[str, Any]:
     """A province, 50 communes, 1,000 villages, `persons` people in households of four."""
     from dantoc.core.text import fold
+    from dantoc.geo.demo import bulk_units as units
     from dantoc.geo.models import AdminUnit, EthnicGroup, Kind, Level
     from dantoc.households import demo
     from dantoc.households.models import Household, Person
 
     rng = random.Random(seed)
     started = time.perf_counter()
-
-    def units(rows: list[AdminUnit]) -> list[AdminUnit]:
-        for u in rows:
-            u.name_folded = fold(u.name)
-        made = AdminUnit.objects.bulk_create(rows, batch_size=2000)
-        for u in made:
-            u.path = f"{u.parent.path if u.parent else '/'}{u.pk}/"
-        AdminUnit.objects.bulk_update(made, ["path"], batch_size=2000)
-        return made
 
     (province,) = units([AdminUnit(level=Level.PROVINCE, kind=Kind.TINH, code="20", name="Lạng Sơn")])
     communes = units(

@@ -101,8 +101,8 @@ def _village_names(rng: random.Random, count: int) -> list[str]:
     return names
 
 
-def _bulk_units(rows: list[AdminUnit]) -> list[AdminUnit]:
-    """Insert units and set their materialised paths in one more statement."""
+def bulk_units(rows: list[AdminUnit]) -> list[AdminUnit]:
+    """Insert units (demo data, benchmarks) and set their materialised paths in one more statement."""
     for u in rows:
         u.name_folded = fold(u.name)
     created = AdminUnit.objects.bulk_create(rows, batch_size=2000)
@@ -162,7 +162,7 @@ def _add_villages(province: AdminUnit, rng: random.Random) -> None:
                     level=Level.VILLAGE, kind=kind, name=name, parent=commune, valid_to=commune.valid_to
                 )
             )
-    old_villages = _bulk_units(rows)
+    old_villages = bulk_units(rows)
 
     # Where each old commune's villages go: its successor (the primary one when it was split), and when.
     edges = list(
@@ -199,7 +199,7 @@ def _add_villages(province: AdminUnit, rng: random.Random) -> None:
                 )
             )
             pairs.append((v, date))
-        created = _bulk_units(new_rows)
+        created = bulk_units(new_rows)
         moves += [(v, n, date) for (v, date), n in zip(pairs, created, strict=True)]
         frontier = [n for n in created if n.valid_to is not None]
     changes = UnitChange.objects.bulk_create(
