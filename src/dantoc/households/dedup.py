@@ -4,7 +4,8 @@ Usable by the UI (the review page), by services and by imports:
 
 - `likely_duplicates(candidates)` — pairs inside one set of rows (a file, or persons read from the database);
 - `match_database(candidates)` — each row against the persons stored, in bulk (one query per chunk of
-  villages, never one per row);
+  villages, never one per row); `stored_rows` (the database read) and `blocks_of_stored` + `match_stored`
+  (the computation) are its parts, for callers that compute beside their writes (`dantoc.core.parallel`);
 - `village_families(village_ids)` — the rows of the same village across reforms (a village re-parented on
   01/07/2025 is a new row linked by lineage), so that a person recorded on either row is compared.
 
@@ -192,40 +193,68 @@ def match_database(
     blocks: Blocks | None = None,
 ) -> list[Match]:
     """Likely duplicates of each candidate among the persons stored (`Match.b` is a person id)."""
-    from dantoc.households.models import Person
-
     usable = [c for c in cands if c.village_id is not None and c.birth_year is not None]
     if not usable:
         return []
-    village_ids = {c.village_id for c in usable if c.village_id is not None}
-    family = family if family is not None else village_families(village_ids)
+    if family is None:
+        family = village_families({c.village_id for c in usable if c.village_id is not None})
+    stored = stored_blocks(usable, family, exclude_ids)
+    return match_stored(blocks if blocks is not None else _blocks(usable, family, _Keys()), stored)
+
+
+def stored_blocks(
+    cands: Sequence[Candidate], family: dict[int, int], exclude_ids: Iterable[int] = ()
+) -> Blocks:
+    """The persons stored that the candidates could match, blocked as `blocks_of` blocks them."""
+    rows = stored_rows(
+        {c.village_id for c in cands if c.village_id is not None},
+        {c.birth_year for c in cands if c.birth_year is not None},
+        family,
+    )
+    return blocks_of_stored(rows, family, exclude_ids)
+
+
+def stored_rows(
+    village_ids: Iterable[int], birth_years: Iterable[int], family: dict[int, int]
+) -> list[tuple[int, str, int, str, int]]:
+    """The database part of `match_database`: (id, folded name, birth year, sex, village) of the persons
+    stored in the given villages (across reforms) born within a year of one of the given years."""
+    from dantoc.households.models import Person
+
     wanted_reps = {family.get(v, v) for v in village_ids}
     villages = sorted(v for v, r in family.items() if r in wanted_reps) or sorted(wanted_reps)
-    years = {
-        y
-        for c in usable
-        if c.birth_year is not None
-        for y in (c.birth_year - 1, c.birth_year, c.birth_year + 1)
-    }
-    excluded = set(exclude_ids)
-    keys = _Keys()
-    stored: dict[tuple[int, int, str], _Block] = defaultdict(_Block)
+    years = sorted({y + d for y in birth_years for d in (-1, 0, 1)})
+    out: list[tuple[int, str, int, str, int]] = []
     for start in range(0, len(villages), CHUNK):
         rows = Person.objects.filter(
             household__village_id__in=villages[start : start + CHUNK],
             birth_year__in=years,
             merged_into__isnull=True,
         ).values_list("pk", "name_folded", "birth_year", "sex", "household__village_id")
-        for pk, name, year, sex, village in rows.iterator(chunk_size=5000):
-            if pk in excluded:
-                continue
-            block = stored[(family.get(village, village), year, sex or "")]
-            block.cands.append(Candidate(pk, name, year, village, sex, folded=name))
-            block.keys.append(keys[name])
+        out.extend(rows)
+    return out
+
+
+def blocks_of_stored(
+    rows: Iterable[tuple[int, str, int, str, int]], family: dict[int, int], exclude_ids: Iterable[int] = ()
+) -> Blocks:
+    """`stored_rows` blocked for `match_stored` (a computation: no database)."""
+    excluded = set(exclude_ids)
+    keys = _Keys()
+    stored: Blocks = defaultdict(_Block)
+    for pk, name, year, sex, village in rows:
+        if pk in excluded:
+            continue
+        block = stored[(family.get(village, village), year, sex or "")]
+        block.cands.append(Candidate(pk, name, year, village, sex, folded=name))
+        block.keys.append(keys[name])
+    return stored
+
+
+def match_stored(blocks: Blocks, stored: Blocks) -> list[Match]:
+    """Each blocked candidate against the stored persons of its block and the neighbouring years."""
     found: list[Match] = []
-    for (village, year, sex), group in (
-        blocks if blocks is not None else _blocks(usable, family, keys)
-    ).items():
+    for (village, year, sex), group in blocks.items():
         for delta, cutoff in ((0, SAME_YEAR), (-1, NEXT_YEAR), (1, NEXT_YEAR)):
             for other_sex in _sexes(sex):
                 other = stored.get((village, year + delta, other_sex))

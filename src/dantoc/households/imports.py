@@ -25,6 +25,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dantoc.core import parallel
 from dantoc.core.imports import bulk
 from dantoc.core.imports.base import (
     ImportContext,
@@ -218,17 +219,6 @@ def _on(year: int | None, today: dt.date) -> dt.date:
     return min(dt.date(year, 12, 31), today)
 
 
-def _ethnic(row: Row, key: str = "ethnic") -> int | None:
-    text = row.get(key)
-    if not text:
-        return None
-    try:
-        return int(ethnic_matcher().match(text).pk)
-    except UnknownEthnicGroup as exc:
-        row.error(key, str(exc))
-        return None
-
-
 def _in_scope(user: Any, household_ids: Iterable[int]) -> set[int]:
     """The given households that lie in the user's area."""
     out: set[int] = set()
@@ -272,6 +262,49 @@ def _changes_anything(info: dict[str, Any]) -> bool:
         or (plan is not None and plan[0] != "same")
         or any(r.status in (Status.CREATED, Status.UPDATED) for r in info["members"])
     )
+
+
+class _PersonMemo:
+    """Per-import memos of what lists repeat: names (NFC and folded), ethnic groups, and the ID checks,
+    which depend only on the first six digits of a CCCD, the birth year and the sex."""
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self._names: dict[str, tuple[str, str]] = {}
+        self._ethnic: dict[str, int | str] = {}
+        self._ids: dict[tuple[str, int | None, str | None], list[str]] = {}
+
+    def name(self, raw: str) -> tuple[str, str]:
+        found = self._names.get(raw)
+        if found is None:
+            name = nfc(raw)
+            found = (name, fold(name))
+            if len(self._names) < self.LIMIT:
+                self._names[raw] = found
+        return found
+
+    def ethnic(self, text: str) -> int | str:
+        """The group's id, or the message saying why the name is not one."""
+        found = self._ethnic.get(text)
+        if found is None:
+            try:
+                found = int(ethnic_matcher().match(text).pk)
+            except UnknownEthnicGroup as exc:
+                found = str(exc)
+            self._ethnic[text] = found
+        return found
+
+    def id_errors(self, number: str, year: int | None, sex: str | None) -> list[str]:
+        if len(number) != 12 or not number.isdigit():
+            return id_number_errors(number, year, sex)
+        key = (number[:6], year, sex)
+        found = self._ids.get(key)
+        if found is None:
+            found = id_number_errors(number, year, sex)
+            if len(self._ids) < self.LIMIT:
+                self._ids[key] = found
+        return found
 
 
 @register
@@ -350,9 +383,10 @@ class HouseholdsImport(ImportKind):
         has_code = "household_code" in ctx.headers
         for row in rows:
             self._person(ctx, row)
-            year = row.get("year") or option_year
+            v = row.values
+            year = v.get("year") or option_year
             row.data["year"] = year
-            if row.get("poverty") and year is None:
+            if v.get("poverty") and year is None:
                 row.error(
                     "year",
                     _(
@@ -360,10 +394,10 @@ class HouseholdsImport(ImportKind):
                         "household classification is missing (a “Năm” column or the Year option)."
                     ),
                 )
-            code = row.get("household_code") if has_code else None
+            code = v.get("household_code") if has_code else None
             if code:
                 group = groups.setdefault(("code", code), [])
-            elif row.get("relation") == Relation.HEAD:
+            elif v.get("relation") == Relation.HEAD:
                 group = groups.setdefault(("row", row.number), [])
             elif current is not None and not has_code:
                 group = current
@@ -379,12 +413,15 @@ class HouseholdsImport(ImportKind):
                 continue
             group.append(row)
             current = group
-            row.data["village"] = _place(ctx, matcher, row, year) if row.get("village") else None
+            row.data["village"] = _place(ctx, matcher, row, year) if v.get("village") else None
         for key, members in groups.items():
             self._household(ctx, key, members)
         self._check_ids(rows)
 
     def _person(self, ctx: ImportContext, row: Row) -> None:
+        memo = ctx.cache.get("person_memo")
+        if memo is None:
+            memo = ctx.cache["person_memo"] = _PersonMemo()
         v = row.values  # column key → parsed value (None when empty); read directly, once per cell
         birth = v.get("birth_date")
         year, date = v.get("birth_year"), None
@@ -411,17 +448,23 @@ class HouseholdsImport(ImportKind):
             row.error("sex", _("Thiếu giới tính (Nam/Nữ). / The sex (Nam/Nữ) is missing."))
         if not relation and "household_code" not in ctx.headers:
             row.error("relation", _("Thiếu quan hệ với chủ hộ. / The relation to the head is missing."))
-        group = _ethnic(row)
-        if group is None and not v.get("ethnic"):
+        ethnic = v.get("ethnic")
+        group = None
+        if ethnic:
+            group = memo.ethnic(ethnic)
+            if group.__class__ is str:
+                row.error("ethnic", group)
+                group = None
+        else:
             row.error("ethnic", _("Thiếu dân tộc. / The ethnic group is missing."))
-        name = nfc(v.get("full_name") or "")
+        name, folded = memo.name(v.get("full_name") or "")
         number = v.get("id_number") or ""
         if number:
-            for message in id_number_errors(number, year, sex):
+            for message in memo.id_errors(number, year, sex):
                 row.error("id_number", message)
         row.data["person"] = {
             "full_name": name,
-            "name_folded": fold(name),
+            "name_folded": folded,
             "sex": sex,
             "birth_date": date,
             "birth_year": year,
@@ -656,30 +699,51 @@ class HouseholdsImport(ImportKind):
                 first.status = Status.UPDATED
 
     def _likely_duplicates(self, ctx: ImportContext, rows: list[Row]) -> None:
+        """Likely duplicates of the new persons, in the file and among those stored: the database is read
+        here; the comparison runs beside the writes (`parallel.beside`) and is collected after them."""
         new = [r for r in rows if r.status == Status.CREATED and r.data["household"]["village"] is not None]
-        cands = [
-            dedup.Candidate(
-                r.number,
-                r.data["person"]["full_name"],
-                r.data["person"]["birth_year"],
-                r.data["household"]["village"].id,
-                r.data["person"]["sex"],
-                folded=r.data["person"]["name_folded"],
-            )
-            for r in new
-        ]
-        if not cands:
+        if not new:
             return
-        family = dedup.village_families({c.village_id for c in cands if c.village_id})
-        blocks = dedup.blocks_of(cands, family)
-        found: list[dict[str, Any]] = [
-            {"row": m.a, "other_row": m.b, "score": round(m.score, 1)}
-            for m in dedup.likely_duplicates(cands, family, blocks)
-        ]
-        found += [
-            {"row": m.a, "person": m.b, "score": round(m.score, 1)}
-            for m in dedup.match_database(cands, family=family, blocks=blocks)
-        ]
+        # the database is read here, in the import's transaction; all else is computed in `compare`
+        villages = {r.data["household"]["village"].id for r in new}
+        family = dedup.village_families(villages)
+        stored = dedup.stored_rows(villages, {r.data["person"]["birth_year"] for r in new}, family)
+
+        def compare() -> list[dict[str, Any]]:
+            cands = [
+                dedup.Candidate(
+                    r.number,
+                    r.data["person"]["full_name"],
+                    r.data["person"]["birth_year"],
+                    r.data["household"]["village"].id,
+                    r.data["person"]["sex"],
+                    folded=r.data["person"]["name_folded"],
+                )
+                for r in new
+            ]
+            blocks = dedup.blocks_of(cands, family)
+            found: list[dict[str, Any]] = [
+                {"row": m.a, "other_row": m.b, "score": round(m.score, 1)}
+                for m in dedup.likely_duplicates(cands, family, blocks)
+            ]
+            found += [
+                {"row": m.a, "person": m.b, "score": round(m.score, 1)}
+                for m in dedup.match_stored(blocks, dedup.blocks_of_stored(stored, family))
+            ]
+            return found
+
+        # a dry run writes nothing to overlap with: it compares in place
+        task = parallel.beside(compare) if not ctx.dry_run else parallel.done(compare())
+        ctx.cache["likely_duplicates_pending"] = (task, new)
+        if ctx.dry_run:
+            self._collect_duplicates(ctx)
+
+    def _collect_duplicates(self, ctx: ImportContext) -> None:
+        pending = ctx.cache.pop("likely_duplicates_pending", None)
+        if pending is None:
+            return
+        task, new = pending
+        found = task.result()
         ctx.cache["likely_duplicates"] = found
         _last_duplicates.set(found)
         if found:
@@ -701,6 +765,7 @@ class HouseholdsImport(ImportKind):
         self._write_poverty(ctx, infos, writer)
         writer.flush()
         summary.refresh_households(touched, extra=before)
+        self._collect_duplicates(ctx)
 
     def _write_households(
         self, ctx: ImportContext, infos: list[dict[str, Any]], writer: bulk.AuditWriter

@@ -197,7 +197,12 @@ def insert(
         else:
             template[f.attname] = f.get_default()  # "" for text that is not nullable, None otherwise
     pick = operator.itemgetter(*(f.attname for f in fields))
-    converters = [(i, c) for i, c in enumerate(_converter(f) for f in fields) if c is not None]
+    converters = [
+        (i, f.attname, c) for i, (f, c) in enumerate((f, _converter(f)) for f in fields) if c is not None
+    ]
+    for _i, name, convert in converters:  # defaults and timestamps convert once, not once per row
+        if template[name] is not None:
+            template[name] = convert(template[name])
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(str(f.column)) for f in fields)
@@ -213,8 +218,8 @@ def insert(
         ):
             for row in rows:
                 values = list(pick({**template, **row}))
-                for i, convert in converters:
-                    if values[i] is not None:
+                for i, name, convert in converters:
+                    if name in row and values[i] is not None:
                         values[i] = convert(values[i])
                 copy.write_row(values)
         pk_name = model._meta.pk.attname
@@ -226,8 +231,8 @@ def insert(
             params_list = []
             for row in rows:
                 values = list(pick({**template, **row}))
-                for i, convert in converters:
-                    if values[i] is not None:
+                for i, name, convert in converters:
+                    if name in row and values[i] is not None:
                         values[i] = convert(values[i])
                 params_list.append(values)
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {per_row}", params_list)
@@ -239,8 +244,8 @@ def insert(
             params: list[Any] = []
             for row in part:
                 values = list(pick({**template, **row}))
-                for i, convert in converters:
-                    if values[i] is not None:
+                for i, name, convert in converters:
+                    if name in row and values[i] is not None:
                         values[i] = convert(values[i])
                 params.extend(values)
             sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([per_row] * len(part))}"
