@@ -103,7 +103,7 @@ def person(rng: random.Random, serial: int, relation: str, head_year: int) -> di
 def seed(rng: random.Random, stored: int) -> tuple[Any, list[tuple[str, str, int]]]:
     """The province, communes, villages, `stored` persons in households of 4; a provincial officer."""
     from django.core.management import call_command
-    from django.db import transaction
+    from django.db import connection, transaction
 
     call_command("migrate", verbosity=0)
     from dantoc.accounts.models import Role
@@ -156,6 +156,8 @@ def seed(rng: random.Random, stored: int) -> tuple[Any, list[tuple[str, str, int
                 persons = []
         if persons:
             bulk.insert(Person, persons, returning=False)
+    with connection.cursor() as cursor:  # a registry in use has statistics (autovacuum, `PRAGMA optimize`)
+        cursor.execute("ANALYZE")
     user = create_user(username="bench", password=None, role=Role.OFFICER, scope=province)
     return user, villages
 

@@ -230,8 +230,8 @@ def stored_rows(
             household__village_id__in=villages[start : start + CHUNK],
             birth_year__in=years,
             merged_into__isnull=True,
-        ).values_list("pk", "name_folded", "birth_year", "sex", "household__village_id")
-        out.extend(rows)
+        ).order_by()  # no sort by household code (the default ordering): an unordered read
+        out.extend(rows.values_list("pk", "name_folded", "birth_year", "sex", "household__village_id"))
     return out
 
 
@@ -275,7 +275,7 @@ def existing_id_numbers(numbers: Iterable[str]) -> dict[str, tuple[int, int, str
     if not wanted:
         return {}
     # `<> ''` lets SQLite use the partial unique index on the number
-    rows = Person.objects.filter(id_number__in=text_list(wanted)).exclude(id_number="")
+    rows = Person.objects.filter(id_number__in=text_list(wanted)).exclude(id_number="").order_by()
     return {
         number: (pk, household, name)
         for number, pk, household, name in rows.values_list("id_number", "pk", "household_id", "full_name")

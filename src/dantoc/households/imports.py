@@ -564,13 +564,17 @@ class HouseholdsImport(ImportKind):
             villages = {i["village"].id for i in loose}
             found: dict[tuple[str, int | None, int], tuple[int, str]] = {}
             for part in chunks(sorted(names)):
-                qs = Person.objects.filter(
-                    name_folded__in=part,
-                    relation=Relation.HEAD,
-                    merged_into__isnull=True,
-                    household__village_id__in=villages,
-                ).values_list(
-                    "name_folded", "birth_year", "household__village_id", "household_id", "id_number"
+                qs = (
+                    Person.objects.filter(
+                        name_folded__in=part,
+                        relation=Relation.HEAD,
+                        merged_into__isnull=True,
+                        household__village_id__in=villages,
+                    )
+                    .order_by()
+                    .values_list(
+                        "name_folded", "birth_year", "household__village_id", "household_id", "id_number"
+                    )
                 )
                 for name, year, village, household, number in qs:
                     found.setdefault((name, year, village), (household, number))
@@ -630,7 +634,8 @@ class HouseholdsImport(ImportKind):
         )
         out: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for part in chunks(sorted(set(household_ids))):
-            for p in Person.objects.filter(household_id__in=part, merged_into__isnull=True).values(*fields):
+            rows = Person.objects.filter(household_id__in=part, merged_into__isnull=True).order_by()
+            for p in rows.values(*fields):
                 out[p["household_id"]].append(p)
         return out
 
@@ -818,10 +823,10 @@ class HouseholdsImport(ImportKind):
                 v: [f"{v}-{n:04d}" for n in range(start, start + len(items))]
                 for v, (start, items) in pending.items()
             }
-            taken: set[str] = set()
             flat = [c for codes in proposed.values() for c in codes]
-            for part in chunks(flat):
-                taken.update(Household.objects.filter(code__in=part).values_list("code", flat=True))
+            taken = set(
+                Household.objects.filter(code__in=bulk.text_list(flat)).values_list("code", flat=True)
+            )
             retry = {}
             for v, (start, items) in pending.items():
                 if taken.intersection(proposed[v]):
@@ -1029,12 +1034,16 @@ class SupportImport(ModelImportKind):
         names = {fold(nfc(r.get("head_name"))) for r in loose}
         villages = {r.data["village"].id for r in loose if r.data.get("village")}
         for part in chunks(sorted(names)):
-            qs = Person.objects.filter(
-                name_folded__in=part,
-                relation=Relation.HEAD,
-                merged_into__isnull=True,
-                household__village_id__in=villages,
-            ).values_list("name_folded", "birth_year", "household__village_id", "household_id")
+            qs = (
+                Person.objects.filter(
+                    name_folded__in=part,
+                    relation=Relation.HEAD,
+                    merged_into__isnull=True,
+                    household__village_id__in=villages,
+                )
+                .order_by()
+                .values_list("name_folded", "birth_year", "household__village_id", "household_id")
+            )
             for name, year, village, household in qs:
                 found[(name, year, village)].append(household)
         allowed = _in_scope(ctx.user, {h for _p, h, _n in by_number.values()})
