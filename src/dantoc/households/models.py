@@ -54,6 +54,7 @@ class Person(TrackedModel):
     # indexed by person_household_cover, which starts with it
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members", db_index=False)
     full_name = models.CharField(_("họ và tên"), max_length=128)
+    # on PostgreSQL without its LIKE copy (migration 0007): names are matched exactly or by `name_prefixes`
     name_folded = models.CharField(max_length=128, editable=False, db_index=True)
     sex = models.CharField(_("giới tính"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("ngày sinh"), null=True, blank=True)
