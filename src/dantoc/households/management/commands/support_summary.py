@@ -31,6 +31,8 @@ class Command(BaseCommand):
                 % {"list": ", ".join(f"{year}: {n}" for year, n in sorted(wrong.items()))}
             )  # fmt: skip
         self.stdout.write(
-            _("Bảng tổng hợp khớp các bản ghi (%(n)s năm). / The summary matches the records (%(n)s years).")
+            _(
+                "Bảng tổng hợp khớp các bản ghi (số năm: %(n)s). / The summary matches the records (years checked: %(n)s)."
+            )
             % {"n": len(summary.years())}
         )
