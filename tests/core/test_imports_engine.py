@@ -215,6 +215,21 @@ def test_section_total_and_signature_rows_are_not_data() -> None:
     assert result.skipped == 3
 
 
+def test_a_numbered_row_is_data_whatever_its_text() -> None:
+    # "Tong Cong Minh" (Tống Công Minh typed without marks) reads like "Tổng cộng…"; its STT says it is a row
+    data = xlsx(
+        [
+            ["STT", "Tên công trình", "Số hộ"],
+            [1, "Tong Cong Minh", 3],
+            [None, "Tong cong", 3],
+        ]
+    )
+    result, kind = run(data)
+    assert result.errors == []
+    assert [r.values["name"] for r in kind.rows] == ["Tong Cong Minh"]
+    assert result.skipped == 1
+
+
 def test_a_table_that_does_not_start_in_column_a() -> None:
     data = xlsx([["Tên công trình", "Số hộ"], ["A", 1], ["B", "mười"]], start=(3, 2))
     result, kind = run(data)
