@@ -116,6 +116,24 @@ def test_a_messy_commune_list_rejected_then_imported_then_unchanged(world, users
     assert Household.objects.count() == households + 5
 
 
+@pytest.mark.parametrize("fork", [True, False])
+def test_likely_duplicates_are_the_same_computed_beside_or_in_place(world, users, monkeypatch, fork) -> None:
+    if not fork:
+        monkeypatch.setenv("DANTOC_NO_FORK", "1")
+    rows = [
+        HEADER,
+        [1, "Vi Thi May", "Chủ hộ", 1986, "Nữ", "Nùng", "", "Nà Pàn", "Lộc Bình", ""],
+        [2, "Vi Thị Mây", "Chủ hộ", 1986, "Nữ", "Nùng", "", "Nà Pàn", "Lộc Bình", ""],
+        [3, "Hoàng Văn Nam", "Chủ hộ", 1970, "Nam", "Tày", "", "Nà Pàn", "Lộc Bình", ""],
+    ]
+    result = run_import("households", xlsx(rows), user=users.commune, options={"year": 2026})
+    assert result.errors == [] and result.created == 3
+    found = {(d["row"], d.get("other_row"), d.get("person")) for d in likely_duplicates_of_last_import()}
+    # the two spellings of one name pair up, and each looks like the stored Vi Thị Mai of 1986
+    assert found == {(2, 3, None), (2, None, world.head.pk), (3, None, world.head.pk)}
+    assert "3." in result.notices[0]["message"]
+
+
 def test_household_codes_poverty_update_and_ids_held_elsewhere(world, users) -> None:
     rows: list[list[Any]] = [
         ["Mã hộ", "Họ và tên", "Quan hệ với chủ hộ", "Năm sinh", "Giới tính", "Dân tộc", "Số CCCD", "Thôn/bản", "Xã",
