@@ -163,9 +163,8 @@ def seed(rng: random.Random, stored: int) -> tuple[Any, list[tuple[str, str, int
         if connection.vendor == "postgresql":
             cursor.execute("VACUUM ANALYZE")
             cursor.execute("CHECKPOINT")
-        else:
+        else:  # SQLite checkpointed when the seeding committed
             cursor.execute("ANALYZE")
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     user = create_user(username="bench", password=None, role=Role.OFFICER, scope=province)
     return user, villages
 

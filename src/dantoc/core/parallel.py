@@ -11,6 +11,7 @@ caller instead, so the result never depends on how it was computed.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
@@ -43,6 +44,7 @@ class Beside[T]:
         if pid == 0:  # the child: compute, send, leave without running any of the parent's clean-up
             code = 1
             try:
+                gc.disable()  # no collection of the parent's garbage here (finalisers of its connections)
                 os.close(read)
                 data = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write, "wb") as out:
