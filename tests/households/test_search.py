@@ -43,6 +43,17 @@ def test_by_id_number_exact_and_by_village(world, users) -> None:
     assert names(users.officer, unit=world.village) == {"Vi Thị Mai", "Hoàng Văn Nam"}
 
 
+@pytest.mark.parametrize("broad", [False, True])
+def test_broad_and_narrow_paths_find_the_same(world, users, monkeypatch, broad) -> None:
+    """PostgreSQL takes candidates first, or for a query its statistics call broad, the filter directly."""
+    person(world.household, "Vi Thị Mây", "F", 2012, world.nung, "child")
+    if broad:
+        monkeypatch.setattr(search, "PG_CANDIDATES", 0)  # every estimate counts as broad
+    for q, expected in [("vi thi", {"Vi Thị Mai", "Vi Thị Mây"}), ("mai vi", {"Vi Thị Mai"}), ("xyz", set())]:
+        assert names(users.officer, q=q) == expected, q
+        assert names(users.commune, q=q) == expected, q
+
+
 def test_scope_inside_the_index(world, users) -> None:
     """The commune officer's search restricts to their villages (inside FTS on SQLite)."""
     person(world.other_household, "Vi Thị Mai", "F", 1990, world.nung, "spouse")

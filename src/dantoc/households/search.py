@@ -17,6 +17,7 @@ after every `migrate` (post_migrate) and restores them (rebuilding the index).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -178,6 +179,7 @@ def name_filter(q: str, villages: Iterable[int] | None = None, vendor: str | Non
         # A name usually matches few persons: take them from the index first, so that the planner does not
         # walk a whole commune's persons instead (its estimate of an area joined through households is poor).
         area = sorted(set(villages)) if villages is not None else None
+        candidates: list[int] | None = None
         with default_connection.cursor() as cursor:
             if area is not None and len(area) <= MAX_VILLAGE_TOKENS:
                 # a small area (a commune's villages): the matches in it, household by household
@@ -186,13 +188,16 @@ def name_filter(q: str, villages: Iterable[int] | None = None, vendor: str | Non
                     f"WHERE p.{PG_COLUMN} @@ %s::tsquery AND h.village_id = ANY(%s) LIMIT %s",
                     [query, area, PG_CANDIDATES + 1],
                 )
-            else:
+                candidates = [row[0] for row in cursor.fetchall()]
+            # a clearly broad query ("nong van") is left to the filter below: taking candidates first would
+            # only repeat the index search
+            elif _estimated_matches(cursor, query) <= 2 * PG_CANDIDATES:
                 cursor.execute(
                     f"SELECT id FROM households_person WHERE {PG_COLUMN} @@ %s::tsquery LIMIT %s",
                     [query, PG_CANDIDATES + 1],
                 )
-            candidates = [row[0] for row in cursor.fetchall()]
-        if len(candidates) <= PG_CANDIDATES:
+                candidates = [row[0] for row in cursor.fetchall()]
+        if candidates is not None and len(candidates) <= PG_CANDIDATES:
             return Q(pk__in=id_list(candidates))  # one array parameter, however many
         sql = f'"households_person"."{PG_COLUMN}" @@ %s::tsquery'  # constant SQL, the query is bound
         expr = RawSQL(sql, [query], output_field=BooleanField())  # noqa: S611
@@ -211,6 +216,17 @@ def name_filter(q: str, villages: Iterable[int] | None = None, vendor: str | Non
     for w in found:
         cond &= Q(name_folded__startswith=w) | Q(name_folded__contains=f" {w}")
     return cond
+
+
+def _estimated_matches(cursor: Any, query: str) -> float:
+    """The planner's estimate of the persons matching `query` (its statistics of the prefix lexemes)."""
+    cursor.execute(
+        f"EXPLAIN (FORMAT JSON) SELECT id FROM households_person WHERE {PG_COLUMN} @@ %s::tsquery", [query]
+    )
+    plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
 
 
 def ensure_index(connection: Any = None, rebuild: bool = False) -> bool:
