@@ -61,3 +61,18 @@ def test_cancel_reaps_the_child() -> None:
 
 def test_done_wraps_a_value() -> None:
     assert parallel.done([1, 2]).result() == [1, 2]
+
+
+def test_no_fork_while_other_threads_run() -> None:
+    import threading
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not parallel.can_fork()  # a child would inherit the other thread's locks
+        task = parallel.beside(lambda: os.getpid())
+        assert not task.forked and task.result() == os.getpid()
+    finally:
+        release.set()
+        other.join()
