@@ -178,6 +178,10 @@ def test_admin_records_a_merge_through_the_change_form(client, tree, users, sett
     assert "change-form" in text(c.get("/units/changes/new/", {"unit": a.pk}))
     picks = text(c.get("/units/pick/", {"role": "pred", "q_pred": "khanh", "effective_date": "2024-01-01"}))
     assert f"/units/pick/{a.pk}/?role=pred" in picks and f"/units/pick/{b.pk}/?role=pred" in picks
+    # the date as the form shows it, day first
+    assert picks == text(
+        c.get("/units/pick/", {"role": "pred", "q_pred": "khanh", "effective_date": "01/01/2024"})
+    )
     row = text(c.get(f"/units/pick/{a.pk}/", {"role": "pred"}))
     assert f'name="predecessors" value="{a.pk}"' in row
     data = {

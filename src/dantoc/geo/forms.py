@@ -9,20 +9,12 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dantoc.core.widgets import DateInput
 from dantoc.geo import selectors
 from dantoc.geo.models import KIND_LEVEL, AdminUnit, Kind, UnitChange
 from dantoc.geo.services import NewUnit, SuccessorSpec
 
 NEW_ROWS = 3  # rows for new successor units in the change form
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; it submits ISO dates, which every date field also accepts."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def kind_choices(levels: set[str] | None = None) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -230,9 +231,9 @@ def pick(request: HttpRequest) -> HttpResponse:
     q = request.GET.get(f"q_{role}") or request.GET.get("q") or ""
     raw_date = request.GET.get("effective_date") or ""
     on: dt.date | None = None
-    try:
-        on = dt.date.fromisoformat(raw_date) if raw_date else None
-    except ValueError:
+    try:  # as typed in the form: day first, or ISO
+        on = forms.DateField().to_python(raw_date) if raw_date else None
+    except ValidationError:
         on = None
     if on is not None and role == "pred":
         on -= dt.timedelta(days=1)

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dantoc.core.widgets import DateInput
 from dantoc.geo.models import AdminUnit, EthnicGroup, Level, valid_on
 from dantoc.households.models import PovertyStatus, Relation, Sex, SupportKind
 from dantoc.households.privacy import REASON_MAX, REASON_MIN
@@ -115,9 +116,7 @@ def village_choices(user: Any) -> list[AdminUnit]:
 class PersonForm(forms.Form):
     full_name = forms.CharField(label=_("Họ và tên"), max_length=128)
     sex = forms.ChoiceField(label=_("Giới tính"), choices=Sex.choices)
-    birth_date = forms.DateField(
-        label=_("Ngày sinh"), required=False, widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"})
-    )
+    birth_date = forms.DateField(label=_("Ngày sinh"), required=False, widget=DateInput())
     birth_year = forms.IntegerField(
         label=_("Năm sinh"),
         required=False,

@@ -10,21 +10,13 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dantoc.core.widgets import DateInput
 from dantoc.geo.models import AdminUnit
 from dantoc.programs import selectors
 from dantoc.programs.models import CapitalType, Component, FundingSource, PlanDecision, Program
 from dantoc.programs.services import LineSpec
 
 _AMOUNT = re.compile(r"^-?\d+$")
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; it submits ISO dates, which every date field also accepts."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class AmountField(forms.Field):

@@ -42,6 +42,14 @@ def _query(sel: monitoring.Selection, p: Params, **extra: Any) -> str:
     return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
+def _canonical(request: HttpRequest, response: HttpResponse, url: str) -> HttpResponse:
+    """A filter changed through htmx puts the page's own URL in the address bar (dates as ISO), not the
+    form's fields as typed (01/07/2026)."""
+    if getattr(request, "htmx", False):
+        response["HX-Push-Url"] = url
+    return response
+
+
 def _filters(request: HttpRequest, sel: monitoring.Selection, form: FilterForm) -> dict[str, Any]:
     return {
         "form": form,
@@ -72,7 +80,7 @@ def monitoring_page(request: HttpRequest) -> HttpResponse:
         "levels": dict(form.fields["level"].choices),  # type: ignore[attr-defined]
     }
     template = "monitoring/_overview.html" if getattr(request, "htmx", False) else "monitoring/overview.html"
-    return render(request, template, context)
+    return _canonical(request, render(request, template, context), f"{url}?{_query(sel, p)}")
 
 
 @scoped_view
@@ -123,7 +131,10 @@ def late_page(request: HttpRequest) -> HttpResponse:
         "monitoring_url": f"{reverse('reports:monitoring')}?{_query(sel, p)}",
     }
     template = "monitoring/_late_table.html" if getattr(request, "htmx", False) else "monitoring/late.html"
-    return render(request, template, context)
+    direction = "desc" if p.descending else "asc"
+    return _canonical(
+        request, render(request, template, context), f"{base}?{_query(sel, p, sort=sort, dir=direction)}"
+    )
 
 
 @scoped_view

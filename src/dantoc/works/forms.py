@@ -12,21 +12,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dantoc.core.widgets import DateInput
 from dantoc.geo.models import AdminUnit
 from dantoc.programs.models import CapitalPlanLine, CapitalType, Component, PlanDecision
 from dantoc.works import selectors
 from dantoc.works.models import Work, WorkKind, WorkStatus
 
 _GROUPING = re.compile(r"[.\s\u00a0_]")
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; it submits ISO dates, which every date field also accepts."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class MoneyField(forms.IntegerField):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from dantoc.core.imports.base import ImportKind
 from dantoc.core.imports.columns import Choice, Date, Year
 from dantoc.core.imports.reading import SUPPORTED_EXTENSIONS
+from dantoc.core.widgets import DateInput
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 
@@ -33,9 +34,7 @@ class ImportForm(forms.Form):
             column = option.column
             field: forms.Field
             if isinstance(column, Date):
-                field = forms.DateField(
-                    widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d", "%d/%m/%Y"]
-                )
+                field = forms.DateField(widget=DateInput(), input_formats=["%d/%m/%Y", "%Y-%m-%d"])
             elif isinstance(column, Year):
                 field = forms.IntegerField(min_value=1900, max_value=2100)
             elif isinstance(column, Choice):
