@@ -76,3 +76,13 @@ def test_no_fork_while_other_threads_run() -> None:
     finally:
         release.set()
         other.join()
+
+
+def test_a_failed_fork_computes_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(parallel.os, "fork", no_fork)
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    task = parallel.beside(lambda: 42)
+    assert not task.forked and task.result() == 42

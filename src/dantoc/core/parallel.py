@@ -40,7 +40,12 @@ class Beside[T]:
         if not can_fork():
             return
         read, write = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to spare (limits, memory): computed in place by `result()`
+            os.close(read)
+            os.close(write)
+            return
         if pid == 0:  # the child: compute, send, leave without running any of the parent's clean-up
             code = 1
             try:
