@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -225,6 +225,23 @@ def _in_scope(user: Any, household_ids: Iterable[int]) -> set[int]:
     for part in chunks(sorted(set(household_ids))):
         out.update(scoped(Household.objects.filter(pk__in=part), user).values_list("pk", flat=True))
     return out
+
+
+def _stored_heads(names: Iterable[str], villages: Iterable[int]) -> Iterator[tuple[str, int, int, int, str]]:
+    """(folded name, birth year, village, household, ID number) of the stored heads of household with one of
+    the folded names in one of the villages: how a list without ID numbers finds its households."""
+    village_ids = list(villages)
+    for part in chunks(sorted(names)):
+        yield from (
+            Person.objects.filter(
+                name_folded__in=part,
+                relation=Relation.HEAD,
+                merged_into__isnull=True,
+                household__village_id__in=village_ids,
+            )
+            .order_by()  # no sort by household code (the default ordering)
+            .values_list("name_folded", "birth_year", "household__village_id", "household_id", "id_number")
+        )
 
 
 def _place(ctx: ImportContext, matcher: UnitMatcher, row: Row, year: int | None) -> Any:
@@ -563,21 +580,8 @@ class HouseholdsImport(ImportKind):
             names = {i["head"].data["person"]["name_folded"] for i in loose}
             villages = {i["village"].id for i in loose}
             found: dict[tuple[str, int | None, int], tuple[int, str]] = {}
-            for part in chunks(sorted(names)):
-                qs = (
-                    Person.objects.filter(
-                        name_folded__in=part,
-                        relation=Relation.HEAD,
-                        merged_into__isnull=True,
-                        household__village_id__in=villages,
-                    )
-                    .order_by()
-                    .values_list(
-                        "name_folded", "birth_year", "household__village_id", "household_id", "id_number"
-                    )
-                )
-                for name, year, village, household, number in qs:
-                    found.setdefault((name, year, village), (household, number))
+            for name, year, village, household, number in _stored_heads(names, villages):
+                found.setdefault((name, year, village), (household, number))
             for info in loose:
                 p = info["head"].data["person"]
                 hit = found.get((p["name_folded"], p["birth_year"], info["village"].id))
@@ -1033,19 +1037,8 @@ class SupportImport(ModelImportKind):
         found: dict[tuple[str, int, int], list[int]] = defaultdict(list)
         names = {fold(nfc(r.get("head_name"))) for r in loose}
         villages = {r.data["village"].id for r in loose if r.data.get("village")}
-        for part in chunks(sorted(names)):
-            qs = (
-                Person.objects.filter(
-                    name_folded__in=part,
-                    relation=Relation.HEAD,
-                    merged_into__isnull=True,
-                    household__village_id__in=villages,
-                )
-                .order_by()
-                .values_list("name_folded", "birth_year", "household__village_id", "household_id")
-            )
-            for name, year, village, household in qs:
-                found[(name, year, village)].append(household)
+        for name, year, village, household, _number in _stored_heads(names, villages):
+            found[(name, year, village)].append(household)
         allowed = _in_scope(ctx.user, {h for _p, h, _n in by_number.values()})
         for row in rows:
             number = row.get("id_number")
