@@ -402,6 +402,20 @@ def _same_pair_error() -> ValidationError:
     return ValidationError(_("Hãy chọn hai hồ sơ khác nhau. / Choose two different records."))
 
 
+def _lock_pair(user: Any, kept_id: int, other_id: int) -> tuple[Person, Person]:
+    """Both persons of a merge, locked for the rest of the transaction, each in the user's area."""
+    locked = {
+        p.pk: p
+        for p in Person.objects.select_for_update()
+        .filter(pk__in=[kept_id, other_id])
+        .select_related("household", "household__village")
+    }
+    kept, other = locked[kept_id], locked[other_id]
+    ensure_can_write(user, kept.household.village)
+    ensure_can_write(user, other.household.village)
+    return kept, other
+
+
 @transaction.atomic
 def merge_persons(
     user: Any,
@@ -420,15 +434,7 @@ def merge_persons(
     """
     if kept.pk == other.pk:
         raise _same_pair_error()
-    locked = {
-        p.pk: p
-        for p in Person.objects.select_for_update()
-        .filter(pk__in=[kept.pk, other.pk])
-        .select_related("household", "household__village")
-    }
-    kept, other = locked[kept.pk], locked[other.pk]
-    ensure_can_write(user, kept.household.village)
-    ensure_can_write(user, other.household.village)
+    kept, other = _lock_pair(user, kept.pk, other.pk)
     if (kept_version is not None and kept.version != kept_version) or (
         other_version is not None and other.version != other_version
     ):
@@ -495,15 +501,7 @@ def undo_merge(user: Any, decision: PersonMerge) -> Person:
     decision = PersonMerge.objects.select_for_update().get(pk=decision.pk)
     if decision.decision != PersonMerge.Decision.MERGED:
         raise ValidationError(_("Quyết định này không phải là gộp. / This decision is not a merge."))
-    locked = {
-        p.pk: p
-        for p in Person.objects.select_for_update()
-        .filter(pk__in=[decision.kept_id, decision.other_id])
-        .select_related("household", "household__village")
-    }
-    kept, other = locked[decision.kept_id], locked[decision.other_id]
-    ensure_can_write(user, kept.household.village)
-    ensure_can_write(user, other.household.village)
+    kept, other = _lock_pair(user, decision.kept_id, decision.other_id)
     if other.merged_into_id != kept.pk:
         raise ValidationError(
             _("Hồ sơ đã gộp đã bị thay đổi sau đó; không hoàn tác được. / The merged record changed since; "
