@@ -29,6 +29,15 @@ def test_create_update_delete_are_audited_with_before_and_after(tree, users) -> 
     assert all(e.actor == users.commune for e in entries)
 
 
+def test_the_actor_of_an_entry_cannot_be_deleted(tree, users) -> None:
+    from django.db.models import ProtectedError
+
+    services.create(users.commune, _village(tree))
+    with pytest.raises(ProtectedError) as refused:
+        users.commune.delete()
+    assert any(isinstance(o, AuditEntry) for o in refused.value.protected_objects)
+
+
 def test_an_update_that_changes_nothing_writes_nothing(tree, users) -> None:
     v = services.create(users.commune, _village(tree))
     services.update(users.commune, v, {"name": "Khuổi Cáp"}, expected_version=1)

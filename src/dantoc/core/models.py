@@ -32,7 +32,10 @@ class AuditEntry(models.Model):
         DELETE = "delete", _("Xoá")
         RESTORE = "restore", _("Khôi phục")
 
-    at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
+    # An import writes one entry per record, so the log carries only the index its reads use (a record's
+    # history: content type, object, time). Its references are kept by Django (PROTECT) rather than by
+    # database constraints, each of which would cost a lookup per entry written.
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -40,11 +43,16 @@ class AuditEntry(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("người thực hiện"),
+        db_index=False,
+        db_constraint=False,
     )
     action = models.CharField(_("thao tác"), max_length=10, choices=Action.choices)
-    # indexed by the (content type, object, time) index, which starts with it
     content_type = models.ForeignKey(
-        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+", db_index=False
+        "contenttypes.ContentType",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(_("đối tượng"), max_length=255)
