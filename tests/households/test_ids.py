@@ -92,3 +92,31 @@ def test_masking_keeps_the_last_three_digits() -> None:
 def test_duplicates_inside_a_file() -> None:
     dups = duplicate_id_numbers([(2, "020186001456"), (3, "020 186 001 456"), (4, ""), (5, "082123456")])
     assert [(d.id_number, d.keys) for d in dups] == [("020186001456", (2, 3))]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("number", "stored"),
+    [
+        ("", True),
+        ("020186009876", True),
+        ("123456789", True),
+        ("02018600987", False),  # 11 digits
+        ("0201860", False),
+        ("02018600145a", False),
+        ("12345678 ", False),
+        ("１２３４５６７８９", False),  # full-width digits are not ASCII digits
+    ],
+)
+def test_the_database_refuses_an_id_number_of_the_wrong_shape(world, number: str, stored: bool) -> None:
+    from django.db import IntegrityError, transaction
+
+    from dantoc.households.models import Person
+
+    p = world.child
+    if stored:
+        Person.objects.filter(pk=p.pk).update(id_number=number)
+        assert Person.objects.get(pk=p.pk).id_number == number
+    else:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Person.objects.filter(pk=p.pk).update(id_number=number)

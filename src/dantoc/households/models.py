@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dantoc.core import lookups  # noqa: F401  (registers `digits` and `length`, used by constraints)
 from dantoc.core.models import TrackedModel
 from dantoc.core.text import fold, nfc
 
@@ -96,7 +97,8 @@ class Person(TrackedModel):
                 fields=["id_number"], condition=~Q(id_number=""), name="person_id_number_unique"
             ),
             models.CheckConstraint(
-                condition=Q(id_number="") | Q(id_number__regex=r"^([0-9]{9}|[0-9]{12})$"),
+                # `digits` (core.lookups) rather than a regex, which SQLite would check in Python per row
+                condition=Q(id_number="") | (Q(id_number__digits=True) & Q(id_number__length__in=[9, 12])),
                 name="person_id_number_format",
             ),
             models.CheckConstraint(
