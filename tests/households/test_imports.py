@@ -153,6 +153,29 @@ def test_household_codes_poverty_update_and_ids_held_elsewhere(world, users) -> 
     assert Household.objects.get(code="NP-002").village_id == world.village.pk
 
 
+def test_a_list_without_codes_finds_households_by_head_name_year_and_village(world, users) -> None:
+    from tests.households.conftest import person
+
+    known = Household.objects.create(code="NP-002", village=world.village)
+    person(known, "Hoàng Văn Lợi", "M", 1980, world.nung, "head")  # stored without an ID number
+    namesake = Household.objects.create(code="NP-003", village=world.village)
+    person(namesake, "Nông Văn Bình", "M", 1980, world.nung, "head", "020080009999")
+    rows: list[list[Any]] = [
+        HEADER,
+        [1, "Hoang Van Loi", "Chủ hộ", 1980, "Nam", "Nùng", "020080001234", "Nà Pàn", "Lộc Bình", ""],
+        [2, "Nông Văn Bình", "Chủ hộ", 1980, "Nam", "Nùng", "020080005678", "Nà Pàn", "Lộc Bình", ""],
+        [3, "Vi Thị Mai", "Chủ hộ", 1986, "Nữ", "Nùng", "020186001456", "Nà Pàn", "Lộc Bình", ""],
+    ]  # fmt: skip
+    households = Household.objects.count()
+    result = run_import("households", xlsx(rows), user=users.officer, filename="ho.xlsx")
+    assert result.errors == []
+    # Lợi is the stored head who had no ID number; Bình's stored namesake has another ID, so he is new
+    assert Household.objects.count() == households + 1
+    assert Person.objects.get(household=known, relation="head").id_number == "020080001234"
+    assert Person.objects.filter(full_name="Nông Văn Bình").count() == 2
+    assert (result.created, result.updated, result.unchanged) == (1, 1, 1)
+
+
 def test_an_officer_of_one_commune_cannot_import_into_another(world, users) -> None:
     rows: list[list[Any]] = [
         HEADER,

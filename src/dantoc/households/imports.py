@@ -227,10 +227,16 @@ def _in_scope(user: Any, household_ids: Iterable[int]) -> set[int]:
     return out
 
 
-def _stored_heads(names: Iterable[str], villages: Iterable[int]) -> Iterator[tuple[str, int, int, int, str]]:
+def _stored_heads(
+    names: Iterable[str], villages: Iterable[int], years: Iterable[int] | None = None, id_less: bool = False
+) -> Iterator[tuple[str, int, int, int, str]]:
     """(folded name, birth year, village, household, ID number) of the stored heads of household with one of
-    the folded names in one of the villages: how a list without ID numbers finds its households."""
+    the folded names in one of the villages (and, when given, born in one of the years; with `id_less`, only
+    those stored without an ID number): how a list without known ID numbers finds its households."""
     village_ids = list(villages)
+    narrower: dict[str, Any] = {} if years is None else {"birth_year__in": sorted(set(years))}
+    if id_less:
+        narrower["id_number"] = ""
     for part in chunks(sorted(names)):
         yield from (
             Person.objects.filter(
@@ -238,6 +244,7 @@ def _stored_heads(names: Iterable[str], villages: Iterable[int]) -> Iterator[tup
                 relation=Relation.HEAD,
                 merged_into__isnull=True,
                 household__village_id__in=village_ids,
+                **narrower,
             )
             .order_by()  # no sort by household code (the default ordering)
             .values_list("name_folded", "birth_year", "household__village_id", "household_id", "id_number")
@@ -574,20 +581,26 @@ class HouseholdsImport(ImportKind):
             number = head.data["person"]["id_number"] if head else ""
             if number and number in stored_ids:
                 info["stored_id"] = stored_ids[number][1]
-        # heads without a stored ID: by folded name + birth year + village
+        # heads without a stored ID: by folded name + birth year + village. A head with an ID number not
+        # stored can only be a stored head without one (a namesake whose ID differs is another person).
         loose = [i for i in infos if not i["code"] and not i.get("stored_id") and i["head"] and i["village"]]
-        if loose:
-            names = {i["head"].data["person"]["name_folded"] for i in loose}
-            villages = {i["village"].id for i in loose}
-            found: dict[tuple[str, int | None, int], tuple[int, str]] = {}
-            for name, year, village, household, number in _stored_heads(names, villages):
-                found.setdefault((name, year, village), (household, number))
-            for info in loose:
-                p = info["head"].data["person"]
+        for with_id in (False, True):
+            group = [i for i in loose if bool(i["head"].data["person"]["id_number"]) == with_id]
+            if not group:
+                continue
+            persons = [i["head"].data["person"] for i in group]
+            found: dict[tuple[str, int | None, int], int] = {}
+            for name, year, village, household, _number in _stored_heads(
+                {p["name_folded"] for p in persons},
+                {i["village"].id for i in group},
+                years={p["birth_year"] for p in persons if p["birth_year"]},
+                id_less=with_id,
+            ):
+                found.setdefault((name, year, village), household)
+            for info, p in zip(group, persons, strict=True):
                 hit = found.get((p["name_folded"], p["birth_year"], info["village"].id))
-                # a namesake whose ID number differs is another person
-                if hit is not None and not (hit[1] and p["id_number"] and hit[1] != p["id_number"]):
-                    info["stored_id"] = hit[0]
+                if hit is not None:
+                    info["stored_id"] = hit
         ids = {i["stored_id"] for i in infos if i.get("stored_id")} - {h["id"] for h in by_code.values()}
         stored = {h["id"]: h for h in by_code.values()}
         for part in chunks(sorted(ids)):
