@@ -152,6 +152,49 @@ def test_ensure_index_restores_a_lost_trigger(world, users) -> None:
     assert names(users.commune, q="chu pao") == {"Chu Văn Páo"}
 
 
+ODD_NAMES = ["vi thi mai", "an an", "o'neil ha", "a\\b c", "x", "lo van pau  2", "nguyen  thi", "ha-giang"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the prefix column is PostgreSQL's")
+@pytest.mark.parametrize("folded", ODD_NAMES)
+def test_prefixes_computed_here_are_the_databases(folded: str) -> None:
+    with connection.cursor() as c:
+        c.execute(
+            f"SELECT {search.PG_FUNCTION}(%s)::text, %s::tsvector::text", [folded, search.prefixes(folded)]
+        )
+        ours, theirs = c.fetchone()
+    assert ours == theirs
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the prefix column is PostgreSQL's")
+def test_prefixes_follow_every_way_of_writing_a_person(world, users) -> None:
+    from dantoc.core.imports import bulk
+    from dantoc.core.text import fold
+
+    with transaction.atomic():
+        bulk.insert_new(
+            Person,
+            [
+                {"household_id": world.household.pk, "full_name": n, "name_folded": fold(n), "sex": "M",
+                 "birth_year": 2001, "ethnic_group_id": world.tay.pk, "relation": "child"}
+                for n in ("Lò Văn Pấu", "Ma O'Neil")
+            ],
+            extra=search.bulk_columns(),
+        )  # fmt: skip
+    person(world.household, "Lò Văn Páo", "M", 2003, world.tay, "child")  # the ORM: filled by the trigger
+    Person.objects.filter(pk=world.child.pk).update(name_folded="hoang van nam moi")  # a rename
+    with connection.cursor() as c:
+        c.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE {search.PG_COLUMN} = {search.PG_FUNCTION}(name_folded)) "
+            "FROM households_person"
+        )
+        total, same = c.fetchone()
+    assert total == same >= 5
+    assert names(users.commune, q="ma o") == {"Ma O'Neil"} and names(users.commune, q="nam moi") == {
+        "Hoàng Văn Nam"
+    }
+
+
 def test_pagination_sorts_by_name_and_caps_the_count(world, users) -> None:
     for i in range(7):
         person(world.household, f"Lương Văn {chr(ord('A') + 6 - i)}", "M", 2000, world.tay, "child")

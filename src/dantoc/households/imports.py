@@ -858,7 +858,7 @@ class HouseholdsImport(ImportKind):
         created = [r for r in rows if r.status == Status.CREATED]
         records = [{**r.data["person"], "household_id": r.data["household"]["stored"]["id"]} for r in created]
         with search.bulk_indexing():
-            ids = bulk.insert_new(Person, records)
+            ids = bulk.insert_new(Person, records, extra=search.bulk_columns())
         writer.add_created(Person, ids, ("full_name",))  # as Person.__str__
         now = dt.datetime.now(dt.UTC)
         changes = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from json.encoder import JSONEncoder, encode_basestring_ascii
 from typing import Any, cast
@@ -150,11 +150,12 @@ def insert_new(
     records: list[dict[str, Any]],
     progress: Callable[[int, int], None] | None = None,
     chunk: int = 5000,
+    extra: Mapping[str, Callable[[dict[str, Any]], Any]] | None = None,
 ) -> list[int]:
     """Insert new rows in chunks; their primary keys, also set on each record.
 
     Keys are reserved ahead (`reserve_ids`) wherever the database allows, so the rows go in without
-    RETURNING: COPY on PostgreSQL, one prepared statement on SQLite."""
+    RETURNING: COPY on PostgreSQL, one prepared statement on SQLite. `extra` as for `insert`."""
     pk_name = model._meta.pk.attname
     reserved = reserve_ids(model, len(records))
     if reserved is not None:
@@ -162,7 +163,7 @@ def insert_new(
             record[pk_name] = pk
     ids: list[int] = []
     for start in range(0, len(records), chunk):
-        ids.extend(insert(model, records[start : start + chunk], with_pk=reserved is not None))
+        ids.extend(insert(model, records[start : start + chunk], with_pk=reserved is not None, extra=extra))
         if progress is not None:
             progress(len(ids), len(records))
     if reserved is None:
@@ -182,15 +183,19 @@ def insert(
     *,
     returning: bool = True,
     with_pk: bool = False,
+    extra: Mapping[str, Callable[[dict[str, Any]], Any]] | None = None,
 ) -> list[int]:
     """Insert `rows` (attribute name → value; missing fields take their default); the new primary keys.
 
     `auto_now`/`auto_now_add` fields get the current time. Values are not validated: the caller has.
-    With `with_pk` the rows carry their primary keys (from `reserve_ids`).
+    With `with_pk` the rows carry their primary keys (from `reserve_ids`). `extra` maps columns that are
+    not model fields to the function giving each row's value (in the database's own text form).
     """
     if not rows:
         return []
     fields = _insert_fields(model, with_pk)
+    extra = extra or {}
+    add = list(extra.values())
     now = timezone.now()
     template: dict[str, Any] = {}
     for f in fields:
@@ -207,10 +212,10 @@ def insert(
             template[name] = convert(template[name])
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    columns = ", ".join(quote(str(f.column)) for f in fields)
+    columns = ", ".join([*(quote(str(f.column)) for f in fields), *map(quote, extra)])
     pk = quote(str(model._meta.pk.column))
-    per_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    batch = max(1, min(1000, _max_params() // len(fields)))
+    per_row = "(" + ", ".join(["%s"] * (len(fields) + len(add))) + ")"
+    batch = max(1, min(1000, _max_params() // (len(fields) + len(add))))
     ids: list[int] = []
     if connection.vendor == "postgresql" and (with_pk or not returning):
         # COPY is about ten times faster than INSERT on PostgreSQL.
@@ -223,6 +228,7 @@ def insert(
                 for i, name, convert in converters:
                     if name in row and values[i] is not None:
                         values[i] = convert(values[i])
+                values.extend(f(row) for f in add)
                 copy.write_row(values)
         pk_name = model._meta.pk.attname
         return [row[pk_name] for row in rows] if with_pk else []
@@ -236,6 +242,7 @@ def insert(
                 for i, name, convert in converters:
                     if name in row and values[i] is not None:
                         values[i] = convert(values[i])
+                values.extend(f(row) for f in add)
                 params_list.append(values)
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {per_row}", params_list)
         pk_name = model._meta.pk.attname
@@ -249,6 +256,7 @@ def insert(
                 for i, name, convert in converters:
                     if name in row and values[i] is not None:
                         values[i] = convert(values[i])
+                values.extend(f(row) for f in add)
                 params.extend(values)
             sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([per_row] * len(part))}"
             if returning and not with_pk:
