@@ -218,7 +218,11 @@ def insert(
     batch = max(1, min(1000, _max_params() // (len(fields) + len(add))))
     ids: list[int] = []
     if connection.vendor == "postgresql" and (with_pk or not returning):
-        # COPY is about ten times faster than INSERT on PostgreSQL.
+        # COPY is about ten times faster than INSERT on PostgreSQL. Timestamps shared by every row are
+        # written in their text form once: formatting them row by row costs more than the rest of a row.
+        for name, value in template.items():
+            if isinstance(value, dt.datetime):
+                template[name] = value.isoformat()
         with (
             connection.cursor() as cursor,
             cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
