@@ -24,7 +24,7 @@ def backward(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        for sql in search.POSTGRES_DROP[:4]:  # the index and the triggers
+        for sql in search.POSTGRES_DROP[:4]:  # the index, the triggers and their function
             cursor.execute(sql)
         cursor.execute(f"ALTER TABLE households_person DROP COLUMN {search.PG_COLUMN}")
         cursor.execute(
