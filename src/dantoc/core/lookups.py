@@ -27,7 +27,8 @@ class Digits(models.Lookup[Any]):
             return f"({lhs} <> '' AND {lhs} NOT GLOB '*[^0-9]*')", (*params, *params)
         if connection.vendor == "postgresql":
             return f"{lhs} ~ '^[0-9]+$'", tuple(params)
-        raise NotImplementedError(connection.vendor)
+        # elsewhere the database's own regex operator (MySQL, Oracle)
+        return connection.ops.regex_lookup("regex") % (lhs, "%s"), (*params, "^[0-9]+$")
 
 
 models.CharField.register_lookup(Length)
