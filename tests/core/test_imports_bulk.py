@@ -27,3 +27,26 @@ def test_new_rows_get_their_keys_and_the_time_they_were_written(tree) -> None:
     # the same instant on every row, whatever form it travelled in (text on PostgreSQL's COPY)
     assert len({(u.created_at, u.updated_at) for u in stored}) == 1
     assert before <= stored[0].created_at <= after and stored[0].updated_at == stored[0].created_at
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["Bản Thử, Một", 'Bản "Hai"', "Bản {Ba}", "Bản\\Bốn", "NULL"],  # what an array literal would need quoted
+        ["Bản Thử, Một", ""],  # an empty value: sent as a plain array
+        ["Bản Thử, Một", "Bản\x1fNăm"],  # the separator itself: sent as a plain array
+    ],
+)
+def test_text_and_id_lists_find_exactly_the_values_given(tree, names) -> None:
+    made = []
+    for n in filter(None, names):
+        unit = AdminUnit.objects.create(level=Level.VILLAGE, kind=Kind.THON, name="x", parent=tree.xa_loc_binh)
+        AdminUnit.objects.filter(pk=unit.pk).update(name=n)  # as given, not as a form would tidy it
+        unit.refresh_from_db()
+        made.append(unit)
+    found = AdminUnit.objects.filter(name__in=bulk.text_list(names)).order_by("pk")
+    assert [u.name for u in found] == [u.name for u in made]
+    assert not AdminUnit.objects.filter(name__in=bulk.text_list(["Bản Thử"])).exists()
+    ids = [u.pk for u in made]
+    assert list(AdminUnit.objects.filter(pk__in=bulk.id_list(ids)).order_by("pk")) == made
+    assert not AdminUnit.objects.filter(pk__in=bulk.id_list([])).exists()

@@ -66,10 +66,14 @@ def id_list(ids: Iterable[int]) -> Any:
 
     values = [int(i) for i in ids]
     if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", [values])
+        # an array literal in one string: Django binds on the client, which would quote each element
+        return RawSQL("SELECT unnest(%s::bigint[])", ["{" + ",".join(map(str, values)) + "}"])
     if connection.vendor == "sqlite":
         return RawSQL("SELECT value FROM json_each(%s)", [json_dumps(values)])
     return values
+
+
+_SEPARATOR = "\x1f"  # the unit separator, which text from a cell does not hold (else: a plain array)
 
 
 def text_list(texts: Iterable[str]) -> Any:
@@ -78,6 +82,9 @@ def text_list(texts: Iterable[str]) -> Any:
 
     values = [str(t) for t in texts]
     if connection.vendor == "postgresql":
+        if all(values) and not any(_SEPARATOR in v for v in values):
+            # one string split by the server: Django binds on the client, which would quote each element
+            return RawSQL("SELECT unnest(string_to_array(%s, chr(31)))", [_SEPARATOR.join(values)])
         return RawSQL("SELECT unnest(%s::text[])", [values])
     if connection.vendor == "sqlite":
         return RawSQL("SELECT value FROM json_each(%s)", [json_dumps(values)])
