@@ -63,7 +63,12 @@ def test_admin_records_a_rename_by_picking_the_unit(
     page.goto(f"{live_server.url}/units/changes/new/")
     page.select_option("#id_kind", "rename")
     expect(page.locator("section[data-kinds='merge split abolish']")).to_be_hidden()  # CSS only
-    page.fill("#id_effective_date", "2026-01-01")
+    # the date picked on the calendar (the browser's own picker on the hidden date input) is written day first
+    date = page.locator(".date-field").filter(has=page.locator("#id_effective_date"))
+    date.locator("[data-date-pick]").click()
+    date.locator(".date-native").fill("2026-01-01", force=True)
+    expect(page.locator("#id_effective_date")).to_have_value("01/01/2026")
+    page.keyboard.press("Escape")
     page.fill("#id_basis_number", "99/NQ-TEST")
     page.get_by_test_id("search-pred").press_sequentially("loc binh")
     page.get_by_test_id("pick-pred").filter(has_text="Xã Lộc Bình").click()  # htmx autocomplete

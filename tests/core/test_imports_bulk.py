@@ -32,7 +32,8 @@ def test_new_rows_get_their_keys_and_the_time_they_were_written(tree) -> None:
 @pytest.mark.parametrize(
     "names",
     [
-        ["Bản Thử, Một", 'Bản "Hai"', "Bản {Ba}", "Bản\\Bốn", "NULL"],  # what an array literal would need quoted
+        # what an array literal would need quoted
+        ["Bản Thử, Một", 'Bản "Hai"', "Bản {Ba}", "Bản\\Bốn", "NULL"],
         ["Bản Thử, Một", ""],  # an empty value: sent as a plain array
         ["Bản Thử, Một", "Bản\x1fNăm"],  # the separator itself: sent as a plain array
     ],
@@ -40,7 +41,9 @@ def test_new_rows_get_their_keys_and_the_time_they_were_written(tree) -> None:
 def test_text_and_id_lists_find_exactly_the_values_given(tree, names) -> None:
     made = []
     for n in filter(None, names):
-        unit = AdminUnit.objects.create(level=Level.VILLAGE, kind=Kind.THON, name="x", parent=tree.xa_loc_binh)
+        unit = AdminUnit.objects.create(
+            level=Level.VILLAGE, kind=Kind.THON, name="x", parent=tree.xa_loc_binh
+        )
         AdminUnit.objects.filter(pk=unit.pk).update(name=n)  # as given, not as a form would tidy it
         unit.refresh_from_db()
         made.append(unit)

@@ -36,3 +36,12 @@ def test_the_pattern_accepts_what_the_field_accepts() -> None:
     rule = re.compile(f"^(?:{DATE_PATTERN})$")  # as the browser applies `pattern`
     assert all(rule.match(v) for v in ("01/07/2026", "1/7/2026", "2026-07-01"))
     assert not any(rule.match(v) for v in ("07-01", "1 July 2026", "2026/07/01"))
+
+
+def test_a_calendar_button_beside_the_field_submits_nothing_of_its_own() -> None:
+    html = str(_Form(initial={"on": dt.date(2026, 7, 1)})["on"])
+    assert "data-date-pick" in html and 'type="button"' in html
+    native = html[html.index('type="date"') - 10 :]
+    assert "name=" not in native  # the browser's date input is never submitted
+    form = _Form({"on": "01/07/2026"})
+    assert form.is_valid() and list(form.data) == ["on"]
