@@ -12,6 +12,11 @@ same villages, with names drawn from the same pool as the stored ones, so likely
 The bare read is calamine opening the file and iterating every row (best of 3), timed in the same run.
 Target: whole import ≤ 8× the bare read.
 
+Each import's CPU time is printed beside it: this thread's, the forked likely-duplicate comparison's and,
+for a PostgreSQL server on this machine, its backend's. Their sum divided by the cores is the least wall
+time any overlap of the three could reach; on PostgreSQL the backend's share alone shows how much of the
+ratio the database's own writes (indexes, constraints, audit entries) take.
+
 The database is seeded once; each of `--repeat` imports (default 3) goes into a fresh copy of it (a file
 copy on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL), with the bare read timed again just before it,
 and the median ratio is reported beside each run's: one run on a shared machine can be off by a quarter.
@@ -237,16 +242,60 @@ def bare_read(path: Path) -> float:
     return time.perf_counter() - t0
 
 
-def timed(path: Path, user: Any, dry_run: bool = False) -> tuple[float, Any]:
+class Cpu:
+    """CPU seconds spent during a timed import: this thread (reading, checking, planning, sending), forked
+    children (the likely-duplicate comparison runs in one beside the writes) and, on a PostgreSQL server on
+    this machine, the connection's backend process (None when its /proc entry cannot be read)."""
+
+    def __init__(self) -> None:
+        self.main = self.children = 0.0
+        self.server: float | None = None
+        self._stat: Path | None = None
+
+    def _server(self) -> float | None:
+        if self._stat is None:
+            return None
+        try:
+            fields = self._stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    def __enter__(self) -> Cpu:
+        import resource
+
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self._stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+        self._t = time.thread_time()
+        self._c = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self._s = self._server()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import resource
+
+        c = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.main = time.thread_time() - self._t
+        self.children = (c.ru_utime + c.ru_stime) - (self._c.ru_utime + self._c.ru_stime)
+        s = self._server()
+        self.server = s - self._s if s is not None and self._s is not None else None
+
+
+def timed(path: Path, user: Any, dry_run: bool = False) -> tuple[float, Any, Cpu]:
     from dantoc.core.imports.engine import run_import
 
-    t0 = time.perf_counter()
-    result = run_import("households", path, user=user, dry_run=dry_run, options={"year": 2026})
-    total = time.perf_counter() - t0
+    with Cpu() as cpu:
+        t0 = time.perf_counter()
+        result = run_import("households", path, user=user, dry_run=dry_run, options={"year": 2026})
+        total = time.perf_counter() - t0
     if result.errors:
         print("rejected:", result.errors[:5], file=sys.stderr)
         sys.exit(1)
-    return total, result
+    return total, result, cpu
 
 
 def use_copy(pg: bool, url: str | None, seeded: str, name: str) -> None:
@@ -312,27 +361,41 @@ def main() -> None:
         ]
         gc.collect()  # the seeding's garbage, which an importing process would not carry
         runs: list[tuple[float, float]] = []
+        cpus: list[Cpu] = []
         dups = 0
         result: Any = None
         for i, copy in enumerate(copies):
             use_copy(pg, args.database_url, source, copy)
             user = get_user_model().objects.get(pk=user.pk)
             read = min(bare_read(path) for _ in range(3))
-            t_import, result = timed(path, user)
+            t_import, result, cpu = timed(path, user)
             runs.append((read, t_import))
+            cpus.append(cpu)
             if i == 0:
                 dups = len(likely_duplicates_of_last_import())
         read = runs[-1][0]
-        t_again, again = timed(path, user)
-        t_dry, _r = timed(path, user, dry_run=True)
+        t_again, again, _cpu = timed(path, user)
+        t_dry, _r, _cpu = timed(path, user, dry_run=True)
         print(f"database            {connection.vendor}")
         print(
             f"stored              {args.stored:,} persons (seeded in {seeded:.1f} s); now {Person.objects.count():,}"
         )
         print(f"workbook            {args.rows:,} persons, {path.stat().st_size / 1e6:.1f} MB xlsx")
-        for n, (r, t) in enumerate(runs, 1):
+        for n, ((r, t), cpu) in enumerate(zip(runs, cpus, strict=True), 1):
             print(
                 f"import, copy {n}      {t:8.2f} s   bare read {r:5.2f} s (best of 3)   ratio {t / r:5.2f}x"
+            )
+            parts = [
+                f"this thread {cpu.main:.2f} s ({cpu.main / r:.1f}x)",
+                f"comparison child {cpu.children:.2f} s",
+            ]
+            if cpu.server is not None:
+                parts.append(f"database backend {cpu.server:.2f} s ({cpu.server / r:.1f}x)")
+            total_cpu = cpu.main + cpu.children + (cpu.server or 0.0)
+            cores = os.cpu_count() or 1
+            print(
+                f"    cpu               {', '.join(parts)}; all {total_cpu:.2f} s, "
+                f"at best {total_cpu / cores / r:.1f}x the read on {cores} cores"
             )
         ratios = [t / r for r, t in runs]
         print(
