@@ -253,6 +253,10 @@ def test_report_page_and_downloads(client: Client, world, users) -> None:
     r = client.get(reverse("households:report"), {"year": 2018})
     body = r.content.decode()
     assert 'data-testid="program-30A"' in body and "5.000.000 đồng" in body
+    # opened from the menu, without a year: the last year with support, downloads included
+    body = client.get(reverse("households:report")).content.decode()
+    assert 'data-testid="program-30A"' in body and "5.000.000 đồng" in body
+    assert 'href="?year=2018&amp;format=xlsx"' in body
     r = client.get(reverse("households:report"), {"year": 2018, "format": "xlsx"})
     assert r.status_code == 200 and 5_000_000 in [
         c.value for row in openpyxl.load_workbook(io.BytesIO(r.content)).active.iter_rows() for c in row

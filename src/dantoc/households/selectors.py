@@ -130,6 +130,11 @@ def latest_poverty_year() -> int | None:
     return PovertyStatus.objects.aggregate(y=Max("year"))["y"]
 
 
+def latest_support_year() -> int | None:
+    """The last year with any support record (a year, not a figure: the report itself is scoped)."""
+    return SupportRecord.objects.aggregate(y=Max("year"))["y"]
+
+
 def _household_filters(qs: QuerySet[Any], f: PersonFilters, prefix: str) -> QuerySet[Any]:
     """Filters on the household (of a person: prefix "household__"; of a household: "")."""
     ref = OuterRef("pk") if prefix == "" else OuterRef("household_id")

@@ -3,12 +3,13 @@ exports and the households-support report. Thin: selectors read, services write,
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -562,7 +563,11 @@ def support_report(request: HttpRequest) -> HttpResponse:
     """Report households-support (aggregates; viewers too): on the page, or as xlsx / json / html."""
     user = request.user
     units = selectors.unit_choices(user)
-    form = ReportForm(request.GET or None, units=units)
+    params = request.GET
+    if not params:  # opened from the menu: the last year with support, for the whole scope
+        params = QueryDict(mutable=True)
+        params["year"] = str(selectors.latest_support_year() or dt.date.today().year)
+    form = ReportForm(params, units=units)
     data = None
     if form.is_valid():
         d = form.cleaned_data
@@ -577,6 +582,4 @@ def support_report(request: HttpRequest) -> HttpResponse:
             response = HttpResponse(content, content_type=content_type)
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
-    return render(
-        request, "households/report.html", {"form": form, "data": data, "qs": request.GET.urlencode()}
-    )
+    return render(request, "households/report.html", {"form": form, "data": data, "qs": params.urlencode()})
