@@ -563,10 +563,10 @@ def support_report(request: HttpRequest) -> HttpResponse:
     """Report households-support (aggregates; viewers too): on the page, or as xlsx / json / html."""
     user = request.user
     units = selectors.unit_choices(user)
-    params = request.GET
+    params: QueryDict = request.GET
     if not params:  # opened from the menu: the last year with support, for the whole scope
-        params = QueryDict(mutable=True)
-        params["year"] = str(selectors.latest_support_year() or dt.date.today().year)
+        year = selectors.latest_support_year() or dt.date.today().year
+        params = QueryDict(f"year={year}")
     form = ReportForm(params, units=units)
     data = None
     if form.is_valid():
