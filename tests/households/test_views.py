@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import openpyxl
@@ -197,6 +198,10 @@ def test_household_forms(client: Client, world, users) -> None:
     assert r.status_code == 302 and SupportRecord.objects.get(household=hh).value_vnd == 6_000_000
     body = client.get(reverse("households:household", args=[hh.pk])).content.decode()
     assert "6.000.000 đồng" in body and "Hộ cận nghèo" in body
+    # the year of a new classification starts at this year
+    assert f'name="year" value="{dt.date.today().year}"' in body
+    body = client.get(reverse("households:support-create", args=[hh.pk])).content.decode()
+    assert f'name="year" value="{dt.date.today().year}"' in body
 
 
 def test_person_edit_with_a_stale_version(client: Client, world, users) -> None:

@@ -130,8 +130,12 @@ class PersonForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
+def _this_year() -> int:
+    return dt.date.today().year
+
+
 class PovertyForm(forms.Form):
-    year = forms.IntegerField(label=_("Năm"), min_value=1990, max_value=2100)
+    year = forms.IntegerField(label=_("Năm"), min_value=1990, max_value=2100, initial=_this_year)
     status = forms.ChoiceField(label=_("Phân loại hộ"), choices=PovertyStatus.Status.choices)
     source = forms.CharField(label=_("Nguồn (kết quả rà soát)"), max_length=255, required=False)
 
@@ -146,7 +150,7 @@ class SupportForm(forms.Form):
         label=_("Chương trình / dự án thành phần"),
         queryset=Component.objects.select_related("program").order_by("program__code", "order", "code"),
     )
-    year = forms.IntegerField(label=_("Năm"), min_value=1990, max_value=2100)
+    year = forms.IntegerField(label=_("Năm"), min_value=1990, max_value=2100, initial=_this_year)
     kind = forms.ChoiceField(label=_("Nội dung hỗ trợ"), choices=SupportKind.choices)
     quantity = forms.DecimalField(
         label=_("Số lượng"), min_value=0, max_digits=12, decimal_places=2, initial=1
