@@ -565,7 +565,8 @@ def support_report(request: HttpRequest) -> HttpResponse:
     units = selectors.unit_choices(user)
     params: QueryDict = request.GET
     if not params:  # opened from the menu: the last year with support, for the whole scope
-        year = selectors.latest_support_year() or dt.date.today().year
+        this_year = dt.date.today().year
+        year = min(selectors.latest_support_year() or this_year, this_year)  # the form offers no later year
         params = QueryDict(f"year={year}")
     form = ReportForm(params, units=units)
     data = None
